@@ -1,0 +1,54 @@
+# Two commands matter: `make run` (install and start Polku) and `make test` (install and run every check).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CATALOGS := $(wildcard locales/*/LC_MESSAGES/polku.po)
+COMPILED := $(CATALOGS:.po=.mo)
+
+.PHONY: run test setup migrate lint typecheck contracts pytest i18n bench clean
+
+run: setup migrate
+	$(BIN)/polku serve
+
+test: setup lint typecheck contracts pytest
+
+setup: $(STAMP) $(COMPILED)
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+locales/%/LC_MESSAGES/polku.mo: locales/%/LC_MESSAGES/polku.po $(STAMP)
+	$(BIN)/pybabel compile --statistics --use-fuzzy=false -D polku -d locales -l $* 2>&1 | grep -v '^$$' || true
+	@test -f $@
+
+migrate: setup
+	$(BIN)/polku migrate
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy core bot admin polku
+
+contracts: setup
+	$(BIN)/lint-imports
+
+pytest: setup
+	$(BIN)/pytest -q
+
+# Extract every msgid (Python and dialog YAML) into the template and merge it into each catalog.
+i18n: $(STAMP)
+	$(BIN)/pybabel extract --no-location --omit-header -F babel.cfg -k _ -k N_ -k ngettext:1,2 -o locales/polku.pot core bot admin polku
+	$(BIN)/pybabel update --no-fuzzy-matching -D polku -i locales/polku.pot -d locales
+
+bench: setup
+	$(BIN)/python -m bench.updates
+
+clean:
+	rm -rf $(VENV) var

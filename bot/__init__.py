@@ -1,0 +1,1 @@
+"""The Telegram side of Polku: the PTB Application, its handlers and the Telegram stand-in."""

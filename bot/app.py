@@ -1,0 +1,97 @@
+"""Build the PTB Application: every handler is registered here, in one place."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from telegram import BotCommand, Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.handlers import menu, onboarding, privacy, record, unexpected
+from bot.runtime import ENGINE_KEY, SETTINGS_KEY
+from core.i18n import LANGUAGES, N_, gettext_for
+from core.settings import Settings
+
+# The token the stand-in accepts when no real token is configured.
+SANDBOX_TOKEN = "1000000001:polku-sandbox"  # noqa: S105 (not a secret: the stand-in's)
+
+COMMANDS = (
+    ("start", N_("Start or return to the menu")),
+    ("help", N_("What Polku can do")),
+    ("language", N_("Change the language")),
+    ("privacy", N_("What Polku keeps")),
+    ("mydata", N_("Get all your data")),
+    ("delete", N_("Erase everything about you")),
+)
+
+PRIVATE = filters.ChatType.PRIVATE
+MEDIA = (
+    filters.PHOTO
+    | filters.VOICE
+    | filters.AUDIO
+    | filters.VIDEO
+    | filters.VIDEO_NOTE
+    | filters.Sticker.ALL
+    | filters.Document.ALL
+    | filters.LOCATION
+    | filters.CONTACT
+)
+
+
+def build_application(settings: Settings, engine: Engine) -> Application:  # type: ignore[type-arg]
+    """Create the bot with its handlers; it talks to Telegram or to the stand-in per settings."""
+    token = settings.telegram_bot_token or SANDBOX_TOKEN
+    application = (
+        Application.builder()
+        .token(token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_api_file_url)
+        .updater(None)
+        .post_init(set_commands)
+        .build()
+    )
+    application.bot_data[ENGINE_KEY] = engine
+    application.bot_data[SETTINGS_KEY] = settings
+    register_handlers(application)
+    return application
+
+
+def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
+    """All handlers, in the order they are tried."""
+    add = application.add_handler
+    add(TypeHandler(Update, record.record_incoming), group=-1)
+
+    groups = filters.ChatType.GROUPS | filters.UpdateType.CHANNEL_POSTS
+    add(MessageHandler(groups, unexpected.on_group))
+    add(ChatMemberHandler(unexpected.on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    add(CommandHandler("start", onboarding.start, filters=PRIVATE))
+    add(CommandHandler("language", onboarding.language_command, filters=PRIVATE))
+    add(CommandHandler("help", menu.help_command, filters=PRIVATE))
+    add(CommandHandler("privacy", privacy.privacy, filters=PRIVATE))
+    add(CommandHandler("mydata", privacy.mydata, filters=PRIVATE))
+    add(CommandHandler("delete", privacy.delete, filters=PRIVATE))
+    add(CallbackQueryHandler(onboarding.choose_language, pattern=r"^lang:"))
+    add(CallbackQueryHandler(onboarding.answer_consent, pattern=r"^consent:(yes|no)$"))
+    add(CallbackQueryHandler(privacy.change_consent, pattern=r"^privacy:(yes|no)$"))
+    add(CallbackQueryHandler(privacy.answer_erase, pattern=r"^erase:(yes|no):"))
+    add(CallbackQueryHandler(unexpected.on_stale_tap))
+    add(MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE, unexpected.on_edited))
+    add(MessageHandler(PRIVATE & filters.COMMAND, unexpected.on_unknown_command))
+    add(MessageHandler(PRIVATE & filters.TEXT, menu.on_text))
+    add(MessageHandler(PRIVATE & MEDIA, unexpected.on_media))
+    application.add_error_handler(unexpected.on_error)
+
+
+async def set_commands(application: Application) -> None:  # type: ignore[type-arg]
+    """Publish the command list in each language (Finnish is also the default)."""
+    for language in (None, *LANGUAGES):
+        _ = gettext_for(language).gettext
+        commands = [BotCommand(name, _(description)) for name, description in COMMANDS]
+        await application.bot.set_my_commands(commands, language_code=language)

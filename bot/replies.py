@@ -1,0 +1,156 @@
+"""Sending to a young person and keeping the chat log: every message is a row (with consent)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any
+
+from telegram import Message as TelegramMessage
+from telegram import Update
+from telegram.error import Forbidden, RetryAfter
+from telegram.ext import ContextTypes
+
+from bot.runtime import engine_of
+from core.db import transaction
+from core.models import Delivery, Direction, MediaKind, Youth
+from core.services.messages import do_record_message
+from core.services.youth import do_mark_unreachable
+
+log = logging.getLogger(__name__)
+
+# A reply waits at most this long for Telegram's 429 retry_after before giving up.
+MAX_RETRY_AFTER_SECONDS = 30.0
+
+
+def _seconds(retry_after: timedelta | float) -> float:
+    """PTB gives retry_after as seconds or, with PTB_TIMEDELTA set, as a timedelta."""
+    if isinstance(retry_after, timedelta):
+        return retry_after.total_seconds()
+    return float(retry_after)
+
+
+async def _send_once_more_after_429(send: Any) -> TelegramMessage:
+    """Call `send()`; on 429 wait the time Telegram asks for and try once more."""
+    try:
+        return await send()  # type: ignore[no-any-return]
+    except RetryAfter as exc:
+        wait = _seconds(exc.retry_after)
+        if wait > MAX_RETRY_AFTER_SECONDS:
+            raise
+        log.warning("telegram asked to slow down", extra={"retry_after": wait})
+        await asyncio.sleep(wait)
+        return await send()  # type: ignore[no-any-return]
+
+
+async def say(
+    context: ContextTypes.DEFAULT_TYPE,
+    *,
+    chat_id: int,
+    youth_id: int | None,
+    text: str,
+    reply_markup: Any = None,
+) -> TelegramMessage | None:
+    """Send a text to a young person's chat and log it; None when they have blocked the bot."""
+    try:
+        sent = await _send_once_more_after_429(
+            lambda: context.bot.send_message(chat_id, text, reply_markup=reply_markup)
+        )
+    except Forbidden:
+        _record_blocked(context, youth_id=youth_id, text=text)
+        return None
+    _record_outgoing(context, youth_id=youth_id, text=text, telegram_message_id=sent.message_id)
+    return sent
+
+
+async def send_file(
+    context: ContextTypes.DEFAULT_TYPE,
+    *,
+    chat_id: int,
+    youth_id: int | None,
+    data: bytes,
+    filename: str,
+    caption: str,
+) -> TelegramMessage | None:
+    """Send a document (such as the /mydata export) and log that it was sent."""
+    try:
+        sent = await _send_once_more_after_429(
+            lambda: context.bot.send_document(
+                chat_id, document=data, filename=filename, caption=caption
+            )
+        )
+    except Forbidden:
+        _record_blocked(context, youth_id=youth_id, text=caption)
+        return None
+    _record_outgoing(
+        context,
+        youth_id=youth_id,
+        text=caption,
+        telegram_message_id=sent.message_id,
+        media_kind=MediaKind.DOCUMENT,
+        file_id=sent.document.file_id if sent.document else None,
+    )
+    return sent
+
+
+def _record_outgoing(
+    context: ContextTypes.DEFAULT_TYPE,
+    *,
+    youth_id: int | None,
+    text: str | None,
+    telegram_message_id: int | None,
+    media_kind: MediaKind = MediaKind.TEXT,
+    file_id: str | None = None,
+) -> None:
+    if youth_id is None:
+        return
+    with transaction(engine_of(context)) as session:
+        youth = session.get(Youth, youth_id)
+        if youth is not None:
+            do_record_message(
+                session,
+                youth=youth,
+                direction=Direction.BOT,
+                text=text,
+                media_kind=media_kind,
+                file_id=file_id,
+                telegram_message_id=telegram_message_id,
+                delivery_status=Delivery.SENT,
+            )
+
+
+def _record_blocked(
+    context: ContextTypes.DEFAULT_TYPE, *, youth_id: int | None, text: str | None
+) -> None:
+    """Telegram said 403: log the message as not delivered and the young person as unreachable."""
+    log.info("young person has blocked the bot", extra={"youth_id": youth_id})
+    if youth_id is None:
+        return
+    with transaction(engine_of(context)) as session:
+        youth = session.get(Youth, youth_id)
+        if youth is not None:
+            do_record_message(
+                session,
+                youth=youth,
+                direction=Direction.BOT,
+                text=text,
+                delivery_status=Delivery.BLOCKED,
+            )
+            do_mark_unreachable(session, youth=youth)
+
+
+async def answer_tap(update: Update, text: str | None = None) -> None:
+    """Answer a button tap so the young person's app stops its spinner."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(text)
+
+
+async def remove_buttons(update: Update) -> None:
+    """Take the inline buttons off the message that was tapped, so it cannot be tapped again."""
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        try:
+            await query.edit_message_reply_markup(reply_markup=None)
+        except Forbidden:
+            return

@@ -1,0 +1,38 @@
+"""What every handler needs from the running bot: the database and the young person's language."""
+
+from __future__ import annotations
+
+import gettext
+from typing import cast
+
+from sqlalchemy.engine import Engine
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from core.i18n import gettext_for, pick_language
+from core.models import Youth
+from core.settings import Settings
+
+ENGINE_KEY = "engine"
+SETTINGS_KEY = "settings"
+
+
+def engine_of(context: ContextTypes.DEFAULT_TYPE) -> Engine:
+    """The database engine the application was built with."""
+    return cast(Engine, context.bot_data[ENGINE_KEY])
+
+
+def settings_of(context: ContextTypes.DEFAULT_TYPE) -> Settings:
+    """The settings the application was built with."""
+    return cast(Settings, context.bot_data[SETTINGS_KEY])
+
+
+def language_of(update: Update, youth: Youth | None) -> str:
+    """The young person's chosen language, else their Telegram app's, else Finnish."""
+    telegram_language = update.effective_user.language_code if update.effective_user else None
+    return pick_language(youth.language if youth else None, telegram_language)
+
+
+def texts_for(update: Update, youth: Youth | None) -> gettext.NullTranslations:
+    """The catalog to answer this young person in."""
+    return gettext_for(language_of(update, youth))

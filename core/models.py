@@ -1,0 +1,177 @@
+"""Tables. Times are stored in UTC and always come back timezone-aware."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Now, as an aware UTC datetime (the only kind Polku stores)."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is UTC in the database and aware in Python, on SQLite too."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored: give a timezone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _optional_when() -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+def _now_column(*, index: bool = False) -> Any:
+    return Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=index)
+    )
+
+
+def _fk(target: str, *, ondelete: str, nullable: bool = True, index: bool = True) -> Any:
+    return Field(
+        default=None,
+        sa_column=Column(ForeignKey(target, ondelete=ondelete), nullable=nullable, index=index),
+    )
+
+
+class Role(StrEnum):
+    COACH = "coach"
+    ADMIN = "admin"
+
+
+class Consent(StrEnum):
+    PENDING = "pending"
+    GIVEN = "given"
+    DECLINED = "declined"
+
+
+class YouthStatus(StrEnum):
+    ACTIVE = "active"
+    UNREACHABLE = "unreachable"
+
+
+class Direction(StrEnum):
+    YOUTH = "youth"
+    BOT = "bot"
+    COACH = "coach"
+
+
+class MediaKind(StrEnum):
+    TEXT = "text"
+    PHOTO = "photo"
+    VOICE = "voice"
+    AUDIO = "audio"
+    VIDEO = "video"
+    VIDEO_NOTE = "video_note"
+    STICKER = "sticker"
+    DOCUMENT = "document"
+    LOCATION = "location"
+    CONTACT = "contact"
+    OTHER = "other"
+
+
+class Delivery(StrEnum):
+    RECEIVED = "received"
+    SENT = "sent"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+
+
+class Coach(SQLModel, table=True):
+    """A named, responsible worker; young people see `display_name`."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    display_name: str = Field(sa_column=Column(String(100), nullable=False))
+    password_hash: str = Field(sa_column=Column(String(255), nullable=False))
+    role: str = Field(default=Role.COACH, sa_column=Column(String(16), nullable=False))
+    office_hours: dict[str, Any] = Field(
+        default_factory=lambda: {"days": [0, 1, 2, 3, 4], "start": "09:00", "end": "16:00"},
+        sa_column=Column(JSON, nullable=False),
+    )
+    active: bool = True
+    created_at: datetime = _now_column()
+
+
+class Youth(SQLModel, table=True):
+    """A young person who opened the bot. Erasure deletes the row and everything under it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_user_id: int = Field(sa_column=Column(BigInteger, unique=True, nullable=False))
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    first_name: str | None = Field(default=None, sa_column=Column(String(128)))
+    language: str | None = Field(default=None, sa_column=Column(String(8)))
+    consent: str = Field(default=Consent.PENDING, sa_column=Column(String(16), nullable=False))
+    consent_at: datetime | None = _optional_when()
+    coach_id: int | None = _fk("coach.id", ondelete="SET NULL")
+    status: str = Field(default=YouthStatus.ACTIVE, sa_column=Column(String(16), nullable=False))
+    created_at: datetime = _now_column()
+    last_seen_at: datetime = _now_column()
+
+
+class Message(SQLModel, table=True):
+    """One message in a young person's chat, in either direction."""
+
+    __table_args__ = (Index("ix_message_youth_created", "youth_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    youth_id: int = _fk("youth.id", ondelete="CASCADE", nullable=False, index=False)
+    direction: str = Field(sa_column=Column(String(8), nullable=False))
+    text: str | None = Field(default=None, sa_column=Column(Text))
+    media_kind: str = Field(default=MediaKind.TEXT, sa_column=Column(String(16), nullable=False))
+    file_id: str | None = Field(default=None, sa_column=Column(String(255)))
+    telegram_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    delivery_status: str = Field(sa_column=Column(String(16), nullable=False))
+    coach_id: int | None = _fk("coach.id", ondelete="SET NULL", index=False)
+    created_at: datetime = _now_column()
+
+
+class InviteCode(SQLModel, table=True):
+    """A one-time deep-link code that ties a new young person to the coach who made it."""
+
+    code: str = Field(sa_column=Column(String(64), primary_key=True))
+    coach_id: int = _fk("coach.id", ondelete="CASCADE", nullable=False)
+    created_at: datetime = _now_column()
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    used_by_youth_id: int | None = _fk("youth.id", ondelete="SET NULL")
+    used_at: datetime | None = _optional_when()
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what, when. Events about a young person go with them when they erase their data."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _now_column(index=True)
+    actor: str = Field(sa_column=Column(String(16), nullable=False))
+    coach_id: int | None = _fk("coach.id", ondelete="SET NULL")
+    youth_id: int | None = _fk("youth.id", ondelete="CASCADE")
+    action: str = Field(sa_column=Column(String(64), nullable=False))
+    detail: str | None = Field(default=None, sa_column=Column(Text))
+
+
+def row_id(row: Coach | Youth | Message | AuditEvent) -> int:
+    """The primary key of a row that has been flushed; a row without one is a programming error."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: flush the session first")
+    return row.id

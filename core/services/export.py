@@ -1,0 +1,34 @@
+"""Everything stored about one young person, as plain JSON-ready data for /mydata."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from core.models import AuditEvent, InviteCode, Message, Youth
+from core.services.audit import do_audit
+from core.services.youth import coach_of
+
+
+def export_youth_data(session: Session, *, youth: Youth) -> dict[str, Any]:
+    """Collect every row about the young person and log that the data left the system."""
+    coach = coach_of(session, youth=youth)
+    messages = session.exec(
+        select(Message).where(Message.youth_id == youth.id).order_by(col(Message.id))
+    ).all()
+    audit = session.exec(
+        select(AuditEvent).where(AuditEvent.youth_id == youth.id).order_by(col(AuditEvent.id))
+    ).all()
+    invites = session.exec(select(InviteCode).where(InviteCode.used_by_youth_id == youth.id)).all()
+    data: dict[str, Any] = {
+        "you": youth.model_dump(mode="json"),
+        "coach": {"display_name": coach.display_name} if coach else None,
+        "messages": [m.model_dump(mode="json") for m in messages],
+        "invites_used": [
+            {"used_at": i.used_at.isoformat() if i.used_at else None} for i in invites
+        ],
+        "events": [e.model_dump(mode="json", include={"at", "actor", "action"}) for e in audit],
+    }
+    do_audit(session, actor="youth", action="youth.export", youth_id=youth.id)
+    return data

@@ -1,0 +1,103 @@
+"""A young person's record: first contact, language, consent, reachability and erasure."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, update
+from sqlmodel import Session, col, select
+
+from core.models import (
+    AuditEvent,
+    Coach,
+    Consent,
+    InviteCode,
+    Message,
+    Youth,
+    YouthStatus,
+    utcnow,
+)
+from core.services.audit import do_audit
+
+
+def access_youth_by_telegram_id(session: Session, *, telegram_user_id: int) -> Youth | None:
+    """The young person behind a Telegram user, or None if they never started (or erased)."""
+    return session.exec(select(Youth).where(Youth.telegram_user_id == telegram_user_id)).first()
+
+
+def do_register_youth(session: Session, *, telegram_user_id: int, chat_id: int) -> Youth:
+    """Return the young person's row, creating a minimal one on first contact."""
+    youth = access_youth_by_telegram_id(session, telegram_user_id=telegram_user_id)
+    if youth is None:
+        youth = Youth(telegram_user_id=telegram_user_id, chat_id=chat_id)
+        session.add(youth)
+        session.flush()
+    return youth
+
+
+def do_touch(session: Session, *, youth: Youth) -> None:
+    """Note that the young person wrote or tapped: they are reachable and active again."""
+    youth.last_seen_at = utcnow()
+    if youth.status == YouthStatus.UNREACHABLE:
+        youth.status = YouthStatus.ACTIVE
+        do_audit(session, actor="youth", action="youth.reachable", youth_id=youth.id)
+    session.add(youth)
+
+
+def do_set_language(session: Session, *, youth: Youth, language: str) -> None:
+    """Remember the language the young person chose."""
+    youth.language = language
+    session.add(youth)
+
+
+def do_set_consent(
+    session: Session, *, youth: Youth, given: bool, first_name: str | None = None
+) -> None:
+    """Record the consent answer. Declining (or withdrawing) removes what was kept.
+
+    Without consent Polku keeps only what it needs to remember the choice: the Telegram ids,
+    the language, the consent itself and the coach link made by an invite.
+    """
+    youth.consent = Consent.GIVEN if given else Consent.DECLINED
+    youth.consent_at = utcnow()
+    if given:
+        youth.first_name = first_name
+    else:
+        youth.first_name = None
+        session.execute(delete(Message).where(col(Message.youth_id) == youth.id))
+    session.add(youth)
+    do_audit(
+        session,
+        actor="youth",
+        action="consent.given" if given else "consent.declined",
+        youth_id=youth.id,
+    )
+
+
+def do_mark_unreachable(session: Session, *, youth: Youth) -> None:
+    """The young person blocked the bot: stop treating them as reachable."""
+    if youth.status != YouthStatus.UNREACHABLE:
+        youth.status = YouthStatus.UNREACHABLE
+        session.add(youth)
+        do_audit(session, actor="youth", action="youth.unreachable", youth_id=youth.id)
+
+
+def do_erase_youth(session: Session, *, youth: Youth) -> None:
+    """Erase every row about the young person, in every table.
+
+    What remains is one audit event that says an erasure happened, with nothing that
+    identifies whom it was about.
+    """
+    youth_id = youth.id
+    session.execute(delete(Message).where(col(Message.youth_id) == youth_id))
+    session.execute(delete(AuditEvent).where(col(AuditEvent.youth_id) == youth_id))
+    session.execute(
+        update(InviteCode)
+        .where(col(InviteCode.used_by_youth_id) == youth_id)
+        .values(used_by_youth_id=None)
+    )
+    session.delete(youth)
+    do_audit(session, actor="youth", action="youth.erased")
+
+
+def coach_of(session: Session, *, youth: Youth) -> Coach | None:
+    """The young person's named coach, if they have one."""
+    return session.get(Coach, youth.coach_id) if youth.coach_id is not None else None

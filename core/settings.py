@@ -1,0 +1,65 @@
+"""Settings from the environment and `.env`, built by a function so tests can make their own."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DB_PATH = Path("var") / "polku.db"
+
+
+class Settings(BaseSettings):
+    """Every knob Polku reads; the names are the ones in DESIGN.md and `.env.example`."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    telegram_bot_token: str = Field(default="", alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_base_url: str = Field(
+        default="https://api.telegram.org/bot", alias="TELEGRAM_API_BASE_URL"
+    )
+    telegram_api_file_url: str = Field(
+        default="https://api.telegram.org/file/bot", alias="TELEGRAM_API_FILE_URL"
+    )
+    database_url: str = Field(default=f"sqlite:///{DEFAULT_DB_PATH}", alias="DATABASE_URL")
+    bind: str = Field(default="127.0.0.1:8000", alias="POLKU_BIND")
+    webhook_url: str = Field(default="", alias="POLKU_WEBHOOK_URL")
+    webhook_secret: str = Field(default="", alias="POLKU_WEBHOOK_SECRET")
+    secret_key: str = Field(default="", alias="POLKU_SECRET_KEY")
+    timezone: str = Field(default="Europe/Helsinki", alias="POLKU_TIMEZONE")
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        """Refuse a webhook without a secret: anyone could then post fake updates."""
+        if self.webhook_url and len(self.webhook_secret) < 16:
+            raise ValueError(
+                "POLKU_WEBHOOK_URL is set, so POLKU_WEBHOOK_SECRET must be set too "
+                "(at least 16 characters of A-Z, a-z, 0-9, _ and -)"
+            )
+        return self
+
+    @property
+    def sandbox(self) -> bool:
+        """With no token Polku talks to the built-in Telegram stand-in instead of Telegram."""
+        return not self.telegram_bot_token
+
+    @property
+    def host(self) -> str:
+        return self.bind.rpartition(":")[0] or "127.0.0.1"
+
+    @property
+    def port(self) -> int:
+        return int(self.bind.rpartition(":")[2])
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,57 @@
+"""Fixtures shared by every test: a fresh database per test, on SQLite and on PostgreSQL.
+
+PostgreSQL runs when TEST_DATABASE_URL is set (CI sets it); each test gets its own schema.
+With POLKU_REQUIRE_POSTGRES=1 (CI) a missing PostgreSQL is an error, not a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
+
+import core.models  # noqa: F401  (registers the tables)
+from core.db import make_engine
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+REQUIRE_POSTGRES = os.environ.get("POLKU_REQUIRE_POSTGRES") == "1"
+
+if REQUIRE_POSTGRES and not TEST_DATABASE_URL:
+    raise RuntimeError("POLKU_REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
+
+DATABASES = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """A URL of an empty database of each kind; PostgreSQL gets a schema of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'polku.db'}"
+        return
+    if not TEST_DATABASE_URL:
+        pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL tests run in CI")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(TEST_DATABASE_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in TEST_DATABASE_URL else "?"
+    try:
+        yield f"{TEST_DATABASE_URL}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on a database with every table created."""
+    engine = make_engine(database_url)
+    SQLModel.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
