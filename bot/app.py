@@ -54,7 +54,6 @@ def build_application(settings: Settings, engine: Engine) -> Application:  # typ
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_file_url)
         .updater(None)
-        .post_init(set_commands)
         .build()
     )
     application.bot_data[ENGINE_KEY] = engine
@@ -87,6 +86,19 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     add(MessageHandler(PRIVATE & filters.TEXT, menu.on_text))
     add(MessageHandler(PRIVATE & MEDIA, unexpected.on_media))
     application.add_error_handler(unexpected.on_error)
+
+
+async def start_bot(application: Application) -> None:  # type: ignore[type-arg]
+    """Connect to Telegram (getMe), start the job queue and publish the commands."""
+    await application.initialize()
+    await application.start()
+    await set_commands(application)
+
+
+async def stop_bot(application: Application) -> None:  # type: ignore[type-arg]
+    """Let running handlers and jobs finish, then close the connection."""
+    await application.stop()
+    await application.shutdown()
 
 
 async def set_commands(application: Application) -> None:  # type: ignore[type-arg]

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import uvicorn
 
 from admin.app import create_web_app
-from bot.app import build_application
+from bot.app import build_application, start_bot, stop_bot
 from bot.polling import poll_until
 from bot.sandbox import StandIn
 from bot.webhook import register_webhook, webhook_router
@@ -62,8 +62,7 @@ async def serve(settings: Settings) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
 
-    await application.initialize()
-    await application.start()
+    await start_bot(application)
     web_task = asyncio.create_task(server.serve())
     if settings.webhook_url:
         await register_webhook(
@@ -80,8 +79,7 @@ async def serve(settings: Settings) -> None:
         await bot_task
         server.should_exit = True
         await web_task
-        await application.stop()
-        await application.shutdown()
+        await stop_bot(application)
         if standin is not None:
             await standin.stop()
         engine.dispose()

@@ -34,9 +34,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         context,
         chat_id=update.effective_chat.id,
         youth_id=youth_id,
-        text=_(
-            "Use the buttons below. /language changes the language, /privacy tells what I keep."
-        ),
+        text=_("Use the buttons below. /language changes language, /privacy tells what I keep."),
     )
     await show_menu(
         update,

@@ -147,16 +147,15 @@ async def choose_language(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         context,
         chat_id=chat_id,
         youth_id=youth_id,
-        text=_("Hi! I'm Polku, a bot. I help you with your studies and your next steps."),
+        text=_(
+            "Hi! I'm Polku, a bot, not an emergency service. I help with studies and next steps."
+        ),
     )
     await say(
         context,
         chat_id=chat_id,
         youth_id=youth_id,
-        text=_(
-            "What you send to your coach is read by your coach, a real person. "
-            "I am not an emergency service: in an emergency, call 112."
-        ),
+        text=_("Your coach, a real person, reads what you send them. In an emergency, call 112."),
     )
     await ask_consent(update, context, youth_id=youth_id, language=language)
 
@@ -197,8 +196,7 @@ async def answer_consent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             chat_id=chat_id,
             youth_id=youth_id,
             text=_(
-                "Okay, I won't keep your answers. I only remember this choice. "
-                "You can change your mind in /privacy."
+                "Okay, I won't keep your answers, only this choice. /privacy lets you change it."
             ),
         )
     if coach_name:

@@ -42,8 +42,7 @@ async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
     if consent == Consent.GIVEN:
         question = _(
-            "You have allowed me to keep your answers. "
-            "/mydata sends them to you, /delete erases everything."
+            "You let me keep your answers. /mydata sends them to you, /delete erases everything."
         )
         markup = InlineKeyboardMarkup(
             [[InlineKeyboardButton(_("Stop keeping my answers"), callback_data="privacy:no")]]
@@ -132,10 +131,7 @@ async def delete(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         context,
         chat_id=update.effective_chat.id,
         youth_id=youth_id,
-        text=_(
-            "This erases everything about you: answers, messages and your link to your coach. "
-            "It cannot be undone."
-        ),
+        text=_("This erases your answers, messages and link to your coach. It can't be undone."),
         reply_markup=InlineKeyboardMarkup(
             [
                 [

@@ -56,7 +56,7 @@ async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _reply_in_own_language(
         update,
         context,
-        N_("I saw you edited a message. If something changed, please send it as a new message."),
+        N_("You edited a message. If something changed, please send it as a new message."),
     )
 
 

@@ -1,0 +1,94 @@
+"""Transcript tests: the real PTB Application over real HTTP against the Telegram stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Engine
+
+from bot.app import build_application, start_bot, stop_bot
+from bot.polling import poll_until
+from bot.sandbox import FakeUser, StandIn
+from core.db import transaction
+from core.models import Role
+from core.services.coaches import do_add_coach
+from core.settings import Settings
+
+
+class Polku:
+    """A running Polku and the stand-in it talks to; tests act as young people through it."""
+
+    def __init__(self, standin: StandIn, engine: Engine) -> None:
+        self.standin = standin
+        self.engine = engine
+
+    def youth(self, first_name: str = "Aino", language_code: str = "fi") -> FakeUser:
+        return self.standin.user(first_name, language_code=language_code)
+
+    async def onboarded(self, first_name: str = "Aino", language: str = "fi") -> FakeUser:
+        """A young person who chose a language and said yes to keeping answers."""
+        from core.i18n import LANGUAGE_NAMES, gettext_for
+
+        youth = self.youth(first_name, language_code=language)
+        await youth.says("/start")
+        await youth.taps(LANGUAGE_NAMES[language])
+        await youth.taps(gettext_for(language).gettext("Yes, keep them"))
+        return youth
+
+    def add_coach(self, login: str = "maija", name: str = "Maija", role: Role = Role.COACH):
+        with transaction(self.engine) as session:
+            return do_add_coach(
+                session, login=login, display_name=name, password="correct horse 1", role=role
+            )
+
+    def rows_about(self, youth_row_id: int, telegram_user_id: int) -> dict[str, int]:
+        """Count, per table, the rows that point at this young person in any way."""
+        counts: dict[str, int] = {}
+        with self.engine.connect() as connection:
+            inspector = inspect(connection)
+            for table in inspector.get_table_names():
+                if table == "alembic_version":
+                    continue
+                columns = {c["name"] for c in inspector.get_columns(table)}
+                conditions = []
+                if table == "youth":
+                    conditions.append(f"id = {youth_row_id}")
+                    conditions.append(f"telegram_user_id = {telegram_user_id}")
+                for column in ("youth_id", "used_by_youth_id"):
+                    if column in columns:
+                        conditions.append(f"{column} = {youth_row_id}")
+                if conditions:
+                    sql = f"SELECT COUNT(*) FROM {table} WHERE " + " OR ".join(conditions)
+                    counts[table] = connection.execute(text(sql)).scalar_one()
+        return counts
+
+
+def settings_for(standin: StandIn, database_url: str, **overrides: str) -> Settings:
+    """Settings that ignore any developer .env and point the bot at the stand-in."""
+    values = {
+        "TELEGRAM_BOT_TOKEN": "",
+        "TELEGRAM_API_BASE_URL": standin.base_url,
+        "TELEGRAM_API_FILE_URL": standin.base_file_url,
+        "DATABASE_URL": database_url,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+async def polku(engine: Engine, database_url: str) -> AsyncIterator[Polku]:
+    """Polku polling the stand-in, as `polku serve` runs it, until the test ends."""
+    async with StandIn.running() as standin:
+        application = build_application(settings_for(standin, database_url), engine)
+        await start_bot(application)
+        stop = asyncio.Event()
+        poller = asyncio.create_task(poll_until(application, stop))
+        try:
+            yield Polku(standin, engine)
+        finally:
+            stop.set()
+            await poller
+            await stop_bot(application)
