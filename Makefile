@@ -6,12 +6,12 @@ STAMP := $(VENV)/.installed
 CATALOGS := $(wildcard locales/*/LC_MESSAGES/polku.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test setup migrate lint typecheck contracts pytest i18n bench clean
+.PHONY: run test setup browser migrate lint typecheck contracts pytest i18n bench clean
 
 run: setup migrate
 	$(BIN)/polku serve
 
-test: setup lint typecheck contracts pytest
+test: setup browser lint typecheck contracts pytest
 
 setup: $(STAMP) $(COMPILED)
 
@@ -25,6 +25,10 @@ $(STAMP): requirements.lock pyproject.toml
 locales/%/LC_MESSAGES/polku.mo: locales/%/LC_MESSAGES/polku.po $(STAMP)
 	$(BIN)/pybabel compile --statistics --use-fuzzy=false -D polku -d locales -l $* 2>&1 | grep -v '^$$' || true
 	@test -f $@
+
+# The browser tests drive Debian's Chromium through Playwright (never `playwright install`).
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
 migrate: setup
 	$(BIN)/polku migrate

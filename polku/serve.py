@@ -68,7 +68,7 @@ async def serve(settings: Settings) -> None:
         await register_webhook(
             application, url=settings.webhook_url, secret=settings.webhook_secret
         )
-        bot_task: asyncio.Task[None] = asyncio.create_task(stop.wait())
+        bot_task: asyncio.Task[object] = asyncio.create_task(stop.wait())
     else:
         bot_task = asyncio.create_task(poll_until(application, stop))
     _announce(settings, standin)

@@ -41,9 +41,7 @@ def test_every_string_in_the_code_is_translated(language):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_no_entry_is_empty_or_fuzzy(language):
-    problems = [
-        m.id for m in catalog(language) if m.id and (not m.string or m.fuzzy)
-    ]
+    problems = [m.id for m in catalog(language) if m.id and (not m.string or m.fuzzy)]
     assert problems == []
 
 

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
+from telegram.ext import Application
 
 from bot.app import build_application, start_bot, stop_bot
 from bot.polling import poll_until
@@ -21,9 +22,10 @@ from core.settings import Settings
 class Polku:
     """A running Polku and the stand-in it talks to; tests act as young people through it."""
 
-    def __init__(self, standin: StandIn, engine: Engine) -> None:
+    def __init__(self, standin: StandIn, engine: Engine, application: Application) -> None:
         self.standin = standin
         self.engine = engine
+        self.application = application
 
     def youth(self, first_name: str = "Aino", language_code: str = "fi") -> FakeUser:
         return self.standin.user(first_name, language_code=language_code)
@@ -87,7 +89,7 @@ async def polku(engine: Engine, database_url: str) -> AsyncIterator[Polku]:
         stop = asyncio.Event()
         poller = asyncio.create_task(poll_until(application, stop))
         try:
-            yield Polku(standin, engine)
+            yield Polku(standin, engine, application)
         finally:
             stop.set()
             await poller

@@ -1,4 +1,4 @@
-"""Input Polku did not ask for gets a kind answer, is kept where it is a message, and never crashes."""
+"""Input Polku did not ask for gets a kind answer, is kept as a message, and crashes nothing."""
 
 from __future__ import annotations
 
@@ -25,9 +25,7 @@ def kept(polku, youth) -> list[Message]:
 
 def status_of(polku, youth) -> str:
     with Session(polku.engine) as session:
-        return session.exec(
-            select(Youth.status).where(Youth.telegram_user_id == youth.id)
-        ).one()
+        return session.exec(select(Youth.status).where(Youth.telegram_user_id == youth.id)).one()
 
 
 @pytest.fixture
