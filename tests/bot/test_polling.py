@@ -35,7 +35,7 @@ class FakeTelegram:
     async def delete_webhook(self, **_kwargs) -> bool:
         return True
 
-    async def get_updates(self, *, offset=None, timeout=0, **_kwargs) -> list[Update]:
+    async def get_updates(self, *, offset=None, timeout=0, **_kwargs) -> list[Update]:  # noqa: ASYNC109
         self.offsets.append(offset)
         if self.batches:
             return self.batches.pop(0)

@@ -1,0 +1,1 @@
+"""Measurements printed as tables with a baseline beside them (never timed unit tests)."""
