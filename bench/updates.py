@@ -121,7 +121,10 @@ async def run_bot(
 
 
 def table(results: list[Result], baseline: Result) -> str:
-    header = "| bot | conversations | updates | seconds | updates/s | p50 ms | p95 ms | p99 ms | × echo |"
+    header = (
+        "| bot | conversations | updates | seconds | updates/s | p50 ms | p95 ms | p99 ms "
+        "| × echo |"
+    )
     lines = [header, "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         lines.append(
