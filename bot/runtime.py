@@ -6,11 +6,13 @@ import gettext
 from typing import cast
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 from telegram import Update
 from telegram.ext import ContextTypes
 
 from core.i18n import gettext_for, pick_language
 from core.models import Youth
+from core.services.youth import do_register_youth
 from core.settings import Settings
 
 ENGINE_KEY = "engine"
@@ -25,6 +27,14 @@ def engine_of(context: ContextTypes.DEFAULT_TYPE) -> Engine:
 def settings_of(context: ContextTypes.DEFAULT_TYPE) -> Settings:
     """The settings the application was built with."""
     return cast(Settings, context.bot_data[SETTINGS_KEY])
+
+
+def youth_of(session: Session, update: Update) -> Youth:
+    """The young person who sent this update, registered on first contact."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        raise ValueError("only updates from a person in a chat belong to a young person")
+    return do_register_youth(session, telegram_user_id=user.id, chat_id=chat.id)
 
 
 def language_of(update: Update, youth: Youth | None) -> str:

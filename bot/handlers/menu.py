@@ -8,11 +8,10 @@ from telegram.ext import ContextTypes
 from bot.handlers.onboarding import ask_consent, ask_language, show_menu
 from bot.keyboards import MENU_HELP, menu_item_for
 from bot.replies import say
-from bot.runtime import engine_of, language_of
+from bot.runtime import engine_of, language_of, youth_of
 from core.db import transaction
 from core.i18n import gettext_for
 from core.models import Consent, row_id
-from core.services.youth import do_register_youth
 
 # Telegram's own limit for one message; longer texts are kept whole and answered kindly.
 TELEGRAM_TEXT_LIMIT = 4096
@@ -25,9 +24,7 @@ def _is_emoji_only(text: str) -> bool:
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Explain in two short lines what Polku can do."""
     with transaction(engine_of(context)) as session:
-        youth = do_register_youth(
-            session, telegram_user_id=update.effective_user.id, chat_id=update.effective_chat.id
-        )
+        youth = youth_of(session, update)
         youth_id, language = row_id(youth), language_of(update, youth)
     _ = gettext_for(language).gettext
     await say(
@@ -49,9 +46,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Route a text: finish onboarding first, then the menu, else a kind pointer to the menu."""
     text = update.message.text or ""
     with transaction(engine_of(context)) as session:
-        youth = do_register_youth(
-            session, telegram_user_id=update.effective_user.id, chat_id=update.effective_chat.id
-        )
+        youth = youth_of(session, update)
         youth_id, language = row_id(youth), language_of(update, youth)
         needs_language = youth.language is None
         consent_pending = youth.consent == Consent.PENDING

@@ -7,7 +7,7 @@ from telegram.ext import ContextTypes
 
 from bot.keyboards import consent_keyboard, language_keyboard, main_menu
 from bot.replies import answer_tap, remove_buttons, say
-from bot.runtime import engine_of, language_of
+from bot.runtime import engine_of, language_of, youth_of
 from core.db import transaction
 from core.i18n import LANGUAGES, gettext_for, translator
 from core.models import Consent, row_id
@@ -15,7 +15,6 @@ from core.services.invites import do_redeem_invite
 from core.services.youth import (
     access_youth_by_telegram_id,
     coach_of,
-    do_register_youth,
     do_set_consent,
     do_set_language,
 )
@@ -68,9 +67,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Greet a young person; `/start CODE` also ties them to the coach who made the invite."""
     code = context.args[0] if context.args else None
     with transaction(engine_of(context)) as session:
-        youth = do_register_youth(
-            session, telegram_user_id=update.effective_user.id, chat_id=update.effective_chat.id
-        )
+        youth = youth_of(session, update)
         coach = do_redeem_invite(session, youth=youth, code=code) if code else None
         youth_id = row_id(youth)
         language = language_of(update, youth)
@@ -107,9 +104,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def language_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Offer the language buttons again."""
     with transaction(engine_of(context)) as session:
-        youth = do_register_youth(
-            session, telegram_user_id=update.effective_user.id, chat_id=update.effective_chat.id
-        )
+        youth = youth_of(session, update)
         youth_id = row_id(youth)
     await ask_language(update, context, youth_id)
 
@@ -124,9 +119,7 @@ async def choose_language(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         )
         return
     with transaction(engine_of(context)) as session:
-        youth = do_register_youth(
-            session, telegram_user_id=update.effective_user.id, chat_id=update.effective_chat.id
-        )
+        youth = youth_of(session, update)
         do_set_language(session, youth=youth, language=language)
         youth_id = row_id(youth)
         consent_pending = youth.consent == Consent.PENDING

@@ -97,3 +97,15 @@ async def test_updates_not_yet_handled_when_polku_dies_come_again_after_a_restar
         await poller
         await stop_bot(second)
         assert "Choose your language" in youth.inbox[-1]["text"]
+
+
+async def test_the_job_queue_runs_inside_the_bot(polku):
+    """Reminders and nudges (later issues) rely on PTB's JobQueue running in the same loop."""
+    ran = asyncio.Event()
+
+    async def job(_context) -> None:
+        ran.set()
+
+    polku.application.job_queue.run_once(job, when=0)
+    await ran.wait()
+    assert polku.application.job_queue.scheduler.running
