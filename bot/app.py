@@ -14,8 +14,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import menu, onboarding, privacy, record, unexpected
-from bot.runtime import ENGINE_KEY, SETTINGS_KEY
+from bot import jobs
+from bot.handlers import assessment, menu, onboarding, privacy, record, unexpected
+from bot.runtime import DIALOGUES_KEY, ENGINE_KEY, SETTINGS_KEY
+from core.dialogs.loader import load_dialogues
+from core.directory import load_directory
 from core.i18n import LANGUAGES, N_, gettext_for
 from core.settings import Settings
 
@@ -58,7 +61,13 @@ def build_application(settings: Settings, engine: Engine) -> Application:  # typ
     )
     application.bot_data[ENGINE_KEY] = engine
     application.bot_data[SETTINGS_KEY] = settings
+    application.bot_data[DIALOGUES_KEY] = load_dialogues()  # a broken file stops start-up
+    load_directory()
     register_handlers(application)
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            jobs.nudge_job, interval=jobs.NUDGE_EVERY, first=60, name="reassessment nudges"
+        )
     return application
 
 
@@ -80,6 +89,11 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     add(CallbackQueryHandler(onboarding.answer_consent, pattern=r"^consent:(yes|no)$"))
     add(CallbackQueryHandler(privacy.change_consent, pattern=r"^privacy:(yes|no)$"))
     add(CallbackQueryHandler(privacy.answer_erase, pattern=r"^erase:(yes|no):"))
+    add(CallbackQueryHandler(assessment.on_question_tap, pattern=r"^q:"))
+    add(CallbackQueryHandler(assessment.on_choose_dialogue, pattern=r"^dlg:"))
+    add(CallbackQueryHandler(assessment.on_resume, pattern=r"^resume:"))
+    add(CallbackQueryHandler(assessment.on_later, pattern=r"^nudge:later$"))
+    add(CallbackQueryHandler(assessment.on_coach_offer, pattern=r"^coach:talk$"))
     add(CallbackQueryHandler(unexpected.on_stale_tap))
     add(MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE, unexpected.on_edited))
     add(MessageHandler(PRIVATE & filters.COMMAND, unexpected.on_unknown_command))

@@ -10,6 +10,7 @@ from sqlmodel import Session
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from core.dialogs.schema import Dialogue
 from core.i18n import gettext_for, pick_language
 from core.models import Youth
 from core.services.youth import do_register_youth
@@ -17,6 +18,7 @@ from core.settings import Settings
 
 ENGINE_KEY = "engine"
 SETTINGS_KEY = "settings"
+DIALOGUES_KEY = "dialogues"
 
 
 def engine_of(context: ContextTypes.DEFAULT_TYPE) -> Engine:
@@ -27,6 +29,11 @@ def engine_of(context: ContextTypes.DEFAULT_TYPE) -> Engine:
 def settings_of(context: ContextTypes.DEFAULT_TYPE) -> Settings:
     """The settings the application was built with."""
     return cast(Settings, context.bot_data[SETTINGS_KEY])
+
+
+def dialogues_of(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Dialogue]:
+    """The dialogues validated at start-up."""
+    return cast(dict[str, Dialogue], context.bot_data[DIALOGUES_KEY])
 
 
 def youth_of(session: Session, update: Update) -> Youth:

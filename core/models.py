@@ -170,7 +170,51 @@ class AuditEvent(SQLModel, table=True):
     detail: str | None = Field(default=None, sa_column=Column(Text))
 
 
-def row_id(row: Coach | Youth | Message | AuditEvent) -> int:
+class AssessmentStatus(StrEnum):
+    IN_PROGRESS = "in_progress"
+    PAUSED = "paused"
+    FINISHED = "finished"
+    ABANDONED = "abandoned"
+
+
+class Assessment(SQLModel, table=True):
+    """One run of a self-assessment dialogue; `state` is the engine's state after every answer."""
+
+    __table_args__ = (Index("ix_assessment_youth_dialogue", "youth_id", "dialogue_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    youth_id: int = _fk("youth.id", ondelete="CASCADE", nullable=False, index=False)
+    dialogue_id: str = Field(sa_column=Column(String(32), nullable=False))
+    dialogue_version: int
+    status: str = Field(
+        default=AssessmentStatus.IN_PROGRESS, sa_column=Column(String(16), nullable=False)
+    )
+    state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    score: float | None = None
+    started_at: datetime = _now_column()
+    updated_at: datetime = _now_column()
+    finished_at: datetime | None = _optional_when()
+    nudged_at: datetime | None = _optional_when()
+
+
+class AssessmentAnswer(SQLModel, table=True):
+    """One answer, kept with the dialogue's id and version and the question's area, so old
+    answers stay readable when a dialogue file changes."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    assessment_id: int = _fk("assessment.id", ondelete="CASCADE", nullable=False)
+    youth_id: int = _fk("youth.id", ondelete="CASCADE", nullable=False)
+    dialogue_id: str = Field(sa_column=Column(String(32), nullable=False))
+    dialogue_version: int
+    question_id: str = Field(sa_column=Column(String(32), nullable=False))
+    area: str = Field(sa_column=Column(String(100), nullable=False))
+    value: int | None = None
+    choices: list[str] | None = Field(default=None, sa_column=Column(JSON))
+    skipped: bool = False
+    answered_at: datetime = _now_column()
+
+
+def row_id(row: Coach | Youth | Message | AuditEvent | Assessment) -> int:
     """The primary key of a row that has been flushed; a row without one is a programming error."""
     if row.id is None:
         raise ValueError(f"{type(row).__name__} has no id yet: flush the session first")

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     webhook_secret: str = Field(default="", alias="POLKU_WEBHOOK_SECRET")
     secret_key: str = Field(default="", alias="POLKU_SECRET_KEY")
     timezone: str = Field(default="Europe/Helsinki", alias="POLKU_TIMEZONE")
+    reassess_after_days: int = Field(default=28, ge=1, alias="POLKU_REASSESS_AFTER_DAYS")
 
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:

@@ -12,19 +12,30 @@ from core.i18n import LANGUAGES, LOCALES_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_PACKAGES = ("core", "bot", "admin", "polku")
+YAML_EXTRACTOR = "core.dialogs.babel_extract:extract_yaml"
 KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
 # Two lines on a phone: Telegram fits about 45 characters a line on a small screen.
 MAX_MESSAGE_LENGTH = 90
 
 
 def source_msgids() -> set[str]:
+    """Every msgid in the Python code and in the dialogue and service YAML."""
     found: set[str] = set()
-    for package in SOURCE_PACKAGES:
+    for folder in (*SOURCE_PACKAGES, "dialogs", "services"):
         for _file, _line, message, _comments, _context in extract_from_dir(
-            ROOT / package, method_map=[("**.py", "python")], keywords=KEYWORDS
+            ROOT / folder,
+            method_map=[("**.py", "python"), ("**.yaml", YAML_EXTRACTOR)],
+            keywords=KEYWORDS,
         ):
             found.add(message if isinstance(message, str) else message[0])
     return found
+
+
+def test_dialogue_texts_are_extracted():
+    assert "I have felt cheerful and in good spirits" in source_msgids()
+    assert "School social worker" in source_msgids() or any(
+        "social worker" in m for m in source_msgids()
+    )
 
 
 def catalog(language: str):

@@ -1,0 +1,146 @@
+"""The end of a self-assessment: a kind summary, the radar chart, services and offers."""
+
+from __future__ import annotations
+
+import gettext
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import Forbidden
+from telegram.ext import ContextTypes
+
+from bot.replies import say
+from bot.safety import enter_safety_flow
+from core.charts import radar_png
+from core.dialogs.engine import AnswerValue
+from core.dialogs.scales import NUMERIC_SCALES
+from core.dialogs.schema import Dialogue
+from core.dialogs.scoring import Outcome
+from core.directory import load_directory
+from core.i18n import N_, gettext_for
+
+MAX_SERVICES = 3
+MAX_TIPS = 2
+
+
+@dataclass(frozen=True)
+class FinishedRun:
+    """What the summary needs, read inside the transaction that finished the run."""
+
+    dialogue: Dialogue
+    outcome: Outcome
+    latest: dict[str, AnswerValue]
+    first: dict[str, AnswerValue] | None  # the first run, when this is not it
+
+
+def _areas(t: gettext.NullTranslations, questions: list) -> str:  # type: ignore[type-arg]
+    return ", ".join(t.gettext(q.area) for q in questions)
+
+
+def summary_lines(t: gettext.NullTranslations, run: FinishedRun) -> list[str]:
+    """Short lines that never shame: what looks strong, what could use support, what changed."""
+    _ = t.gettext
+    result = run.outcome
+    lines = []
+    if run.dialogue.scoring == "who5" and result.score is not None:
+        lines.append(_("Your wellbeing score: {score}/100.").format(score=int(result.score)))
+    if result.strong:
+        lines.append(_("💪 Looks strong: {areas}.").format(areas=_areas(t, result.strong)))
+    if result.support:
+        lines.append(_("🌱 Could use support: {areas}.").format(areas=_areas(t, result.support)))
+    if result.better:
+        lines.append(_("📈 Better than last time: {areas}.").format(areas=_areas(t, result.better)))
+    if result.worse:
+        lines.append(
+            _("Lower than last time: {areas}. That happens.").format(areas=_areas(t, result.worse))
+        )
+    if not lines:
+        lines.append(_("Thank you! Your coach can see your answers."))
+    return lines
+
+
+def chart_of(t: gettext.NullTranslations, run: FinishedRun) -> bytes | None:
+    """The radar chart PNG of a run (first run underneath), labels in the young person's
+    language; a skipped area is marked with a dash."""
+    dialogue = run.dialogue
+    if dialogue.chart != "radar":
+        return None
+    _ = t.gettext
+    scale = NUMERIC_SCALES[dialogue.scale_of(dialogue.questions[0])]
+
+    def values(answers: dict[str, AnswerValue]) -> list[float | None]:
+        return [v if isinstance(v := answers.get(q.id), int) else None for q in dialogue.questions]
+
+    latest = values(run.latest)
+    labels = [
+        _(q.area) + (" –" if value is None else "")
+        for q, value in zip(dialogue.questions, latest, strict=True)
+    ]
+    return radar_png(
+        labels=labels,
+        latest=latest,
+        first=values(run.first) if run.first is not None else None,
+        low=scale.low,
+        high=scale.high,
+        title=_(dialogue.title),
+        latest_label=_("Now"),
+        first_label=_("First time"),
+    )
+
+
+async def send_result(
+    context: ContextTypes.DEFAULT_TYPE,
+    *,
+    chat_id: int,
+    youth_id: int,
+    language: str,
+    run: FinishedRun,
+) -> None:
+    """Summary, chart, tips, up to three services for low areas, and the rule's offer."""
+    t = gettext_for(language)
+    _ = t.gettext
+    for line in summary_lines(t, run):
+        await say(context, chat_id=chat_id, youth_id=youth_id, text=line)
+    chart = chart_of(t, run)
+    if chart is not None:
+        try:
+            await context.bot.send_photo(chat_id, photo=chart, caption=_(run.dialogue.title))
+        except Forbidden:
+            return
+    for tip in run.outcome.tips[:MAX_TIPS]:
+        await say(context, chat_id=chat_id, youth_id=youth_id, text="💡 " + _(tip))
+    directory = load_directory()
+    for service_id in run.outcome.services[:MAX_SERVICES]:
+        service = directory[service_id]
+        buttons = (
+            InlineKeyboardMarkup([[InlineKeyboardButton(_(service.name), url=service.url)]])
+            if service.url
+            else None
+        )
+        await say(
+            context,
+            chat_id=chat_id,
+            youth_id=youth_id,
+            text=f"{_(service.name)}: {_(service.description)}",
+            reply_markup=buttons,
+        )
+    if run.outcome.offer == "safety":
+        await enter_safety_flow(
+            context,
+            chat_id=chat_id,
+            youth_id=youth_id,
+            language=language,
+            message=run.outcome.message,
+            reason=f"{run.dialogue.id} score {run.outcome.score}",
+        )
+    elif run.outcome.offer == "coach" or run.outcome.support:
+        message = run.outcome.message or N_("Would you like to talk about this with your coach?")
+        await say(
+            context,
+            chat_id=chat_id,
+            youth_id=youth_id,
+            text=_(message),
+            reply_markup=InlineKeyboardMarkup(
+                [[InlineKeyboardButton(_("💬 Talk to my coach"), callback_data="coach:talk")]]
+            ),
+        )

@@ -1,0 +1,187 @@
+"""Self-assessment runs: start, answer (state saved after every answer), finish, history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from core.dialogs.engine import (
+    Answer,
+    AnswerValue,
+    Finished,
+    Paused,
+    Screen,
+    State,
+    start,
+    step,
+)
+from core.dialogs.schema import Dialogue
+from core.dialogs.scoring import Outcome, outcome, score
+from core.models import (
+    Assessment,
+    AssessmentAnswer,
+    AssessmentStatus,
+    Youth,
+    row_id,
+    utcnow,
+)
+
+OPEN = (AssessmentStatus.IN_PROGRESS, AssessmentStatus.PAUSED)
+
+
+def access_open_assessment(session: Session, *, youth: Youth) -> Assessment | None:
+    """The young person's unfinished run, if any (the newest)."""
+    return session.exec(
+        select(Assessment)
+        .where(Assessment.youth_id == youth.id, col(Assessment.status).in_(OPEN))
+        .order_by(col(Assessment.id).desc())
+    ).first()
+
+
+def do_start_assessment(
+    session: Session, *, youth: Youth, dialogue: Dialogue
+) -> tuple[Assessment, Screen]:
+    """Begin a run; an unfinished earlier run is set aside as abandoned (its answers stay)."""
+    for earlier in session.exec(
+        select(Assessment).where(Assessment.youth_id == youth.id, col(Assessment.status).in_(OPEN))
+    ):
+        earlier.status = AssessmentStatus.ABANDONED
+        session.add(earlier)
+    state, screen = start(dialogue)
+    assessment = Assessment(
+        youth_id=row_id(youth),
+        dialogue_id=dialogue.id,
+        dialogue_version=dialogue.version,
+        state=state.to_json(),
+    )
+    session.add(assessment)
+    session.flush()
+    return assessment, screen
+
+
+def do_answer(
+    session: Session, *, assessment: Assessment, dialogue: Dialogue, answer: Answer
+) -> Screen:
+    """Apply one answer, store the new state and the answers, and finish when done."""
+    before = State.from_json(assessment.state)
+    state, screen = step(dialogue, before, answer)
+    assessment.state = state.to_json()
+    assessment.updated_at = utcnow()
+    if state.answers != before.answers:
+        _store_answers(session, assessment=assessment, dialogue=dialogue, state=state)
+    if isinstance(screen, Finished):
+        assessment.status = AssessmentStatus.FINISHED
+        assessment.finished_at = utcnow()
+        assessment.score = score(dialogue, state.answers)[0]
+    elif isinstance(screen, Paused):
+        assessment.status = AssessmentStatus.PAUSED
+    else:
+        assessment.status = AssessmentStatus.IN_PROGRESS
+    session.add(assessment)
+    return screen
+
+
+def _store_answers(
+    session: Session, *, assessment: Assessment, dialogue: Dialogue, state: State
+) -> None:
+    """Rewrite this run's answer rows from the state (Back can change an earlier answer)."""
+    assessment_id = row_id(assessment)
+    session.execute(
+        delete(AssessmentAnswer).where(col(AssessmentAnswer.assessment_id) == assessment_id)
+    )
+    for question in dialogue.questions:
+        if question.id not in state.answers:
+            continue
+        value = state.answers[question.id]
+        session.add(
+            AssessmentAnswer(
+                assessment_id=assessment_id,
+                youth_id=assessment.youth_id,
+                dialogue_id=dialogue.id,
+                dialogue_version=dialogue.version,
+                question_id=question.id,
+                area=question.area,
+                value=value if isinstance(value, int) else None,
+                choices=value
+                if isinstance(value, list)
+                else ([value] if isinstance(value, str) else None),
+                skipped=value is None,
+            )
+        )
+
+
+def finished_runs(session: Session, *, youth_id: int, dialogue_id: str) -> list[Assessment]:
+    """The young person's finished runs of one dialogue, oldest first."""
+    return list(
+        session.exec(
+            select(Assessment)
+            .where(
+                Assessment.youth_id == youth_id,
+                Assessment.dialogue_id == dialogue_id,
+                Assessment.status == AssessmentStatus.FINISHED,
+            )
+            .order_by(col(Assessment.finished_at), col(Assessment.id))
+        ).all()
+    )
+
+
+def answers_of(assessment: Assessment) -> dict[str, AnswerValue]:
+    """The answers a run's stored state holds."""
+    return State.from_json(assessment.state).answers
+
+
+def outcome_of(session: Session, *, assessment: Assessment, dialogue: Dialogue) -> Outcome:
+    """The outcome of a finished run, compared with the run before it."""
+    runs = finished_runs(session, youth_id=assessment.youth_id, dialogue_id=dialogue.id)
+    earlier = [r for r in runs if r.id != assessment.id and (r.id or 0) < (assessment.id or 0)]
+    previous = answers_of(earlier[-1]) if earlier else None
+    return outcome(dialogue, answers_of(assessment), previous)
+
+
+@dataclass(frozen=True)
+class AreaAnswer:
+    question_id: str
+    area: str
+    value: int | None
+    choices: list[str] | None
+    skipped: bool
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    assessment_id: int
+    dialogue_version: int
+    finished_at: datetime | None
+    score: float | None
+    answers: list[AreaAnswer]
+
+
+def history(session: Session, *, youth_id: int, dialogue_id: str) -> list[RunSummary]:
+    """For the coach: every finished run of one dialogue with its answers, oldest first.
+
+    Built from the stored answer rows (with their own version and area), so runs of an older
+    version of a dialogue stay readable after the file changes.
+    """
+    runs = finished_runs(session, youth_id=youth_id, dialogue_id=dialogue_id)
+    summaries = []
+    for run in runs:
+        rows = session.exec(
+            select(AssessmentAnswer)
+            .where(AssessmentAnswer.assessment_id == run.id)
+            .order_by(col(AssessmentAnswer.id))
+        ).all()
+        summaries.append(
+            RunSummary(
+                assessment_id=row_id(run),
+                dialogue_version=run.dialogue_version,
+                finished_at=run.finished_at,
+                score=run.score,
+                answers=[
+                    AreaAnswer(r.question_id, r.area, r.value, r.choices, r.skipped) for r in rows
+                ],
+            )
+        )
+    return summaries
