@@ -95,8 +95,9 @@ def _find_line(text: str, msgid: str) -> int:
     return 1
 
 
-def load_dialogues(folder: Path = DIALOGS_DIR) -> dict[str, Dialogue]:
-    """Every dialogue in the folder, by id; duplicate ids across files are an error too."""
+def load_dialogues(folder: Path | None = None) -> dict[str, Dialogue]:
+    """Every dialogue in the folder (default dialogs/), by id; duplicate ids are an error too."""
+    folder = folder or DIALOGS_DIR
     dialogues: dict[str, Dialogue] = {}
     seen_in: dict[str, str] = {}
     for path in sorted(folder.glob("*.yaml")):

@@ -6,7 +6,14 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from core.models import AuditEvent, InviteCode, Message, Youth
+from core.models import (
+    Assessment,
+    AssessmentAnswer,
+    AuditEvent,
+    InviteCode,
+    Message,
+    Youth,
+)
 from core.services.audit import do_audit
 from core.services.youth import coach_of
 
@@ -21,10 +28,20 @@ def export_youth_data(session: Session, *, youth: Youth) -> dict[str, Any]:
         select(AuditEvent).where(AuditEvent.youth_id == youth.id).order_by(col(AuditEvent.id))
     ).all()
     invites = session.exec(select(InviteCode).where(InviteCode.used_by_youth_id == youth.id)).all()
+    assessments = session.exec(
+        select(Assessment).where(Assessment.youth_id == youth.id).order_by(col(Assessment.id))
+    ).all()
+    answers = session.exec(
+        select(AssessmentAnswer)
+        .where(AssessmentAnswer.youth_id == youth.id)
+        .order_by(col(AssessmentAnswer.id))
+    ).all()
     data: dict[str, Any] = {
         "you": youth.model_dump(mode="json"),
         "coach": {"display_name": coach.display_name} if coach else None,
         "messages": [m.model_dump(mode="json") for m in messages],
+        "self_assessments": [a.model_dump(mode="json", exclude={"state"}) for a in assessments],
+        "answers": [a.model_dump(mode="json") for a in answers],
         "invites_used": [
             {"used_at": i.used_at.isoformat() if i.used_at else None} for i in invites
         ],

@@ -22,10 +22,32 @@ from core.settings import Settings
 class Polku:
     """A running Polku and the stand-in it talks to; tests act as young people through it."""
 
-    def __init__(self, standin: StandIn, engine: Engine, application: Application) -> None:
+    def __init__(self, standin: StandIn, engine: Engine, settings: Settings) -> None:
         self.standin = standin
         self.engine = engine
-        self.application = application
+        self.settings = settings
+        self.application: Application | None = None
+        self._stop = asyncio.Event()
+        self._poller: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Build and start the bot and its poller, as `polku serve` does."""
+        self.application = build_application(self.settings, self.engine)
+        await start_bot(self.application)
+        self._stop = asyncio.Event()
+        self._poller = asyncio.create_task(poll_until(self.application, self._stop))
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._poller is not None:
+            await self._poller
+        if self.application is not None:
+            await stop_bot(self.application)
+
+    async def restart(self) -> None:
+        """Stop the Application and start a new one on the same database (a redeploy)."""
+        await self.stop()
+        await self.start()
 
     def youth(self, first_name: str = "Aino", language_code: str = "fi") -> FakeUser:
         return self.standin.user(first_name, language_code=language_code)
@@ -84,13 +106,9 @@ def settings_for(standin: StandIn, database_url: str, **overrides: str) -> Setti
 async def polku(engine: Engine, database_url: str) -> AsyncIterator[Polku]:
     """Polku polling the stand-in, as `polku serve` runs it, until the test ends."""
     async with StandIn.running() as standin:
-        application = build_application(settings_for(standin, database_url), engine)
-        await start_bot(application)
-        stop = asyncio.Event()
-        poller = asyncio.create_task(poll_until(application, stop))
+        polku = Polku(standin, engine, settings_for(standin, database_url))
+        await polku.start()
         try:
-            yield Polku(standin, engine, application)
+            yield polku
         finally:
-            stop.set()
-            await poller
-            await stop_bot(application)
+            await polku.stop()

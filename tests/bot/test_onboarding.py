@@ -141,7 +141,7 @@ async def test_language_can_be_changed_any_time(polku):
     assert stored_youth(polku, youth).language == "en"
 
 
-@pytest.mark.parametrize("label", MENU[:3])
+@pytest.mark.parametrize("label", MENU[1:3])
 async def test_menu_items_not_built_yet_say_so_honestly(polku, label):
     youth = await polku.onboarded("Aino", "fi")
     replies = await youth.says(gettext_for("fi").gettext(label))
