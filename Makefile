@@ -51,6 +51,7 @@ i18n: $(STAMP)
 
 bench: setup
 	$(BIN)/python -m bench.updates
+	$(BIN)/python -m bench.dialogue
 
 clean:
 	rm -rf $(VENV) var

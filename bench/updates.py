@@ -30,16 +30,28 @@ from polku.migrations import upgrade_to_head
 STEPS = ("/start", "suomi", "Kyllä, tallenna")
 
 
+Span = tuple[float, float]  # when a timed action started and when the bot had handled it
+Conversation = Callable[[StandIn, FakeUser, list[Span]], Awaitable[None]]
+
+
 @dataclass
 class Result:
     name: str
     conversations: int
-    seconds: float
-    latencies: list[float]
+    spans: list[Span]
+
+    @property
+    def latencies(self) -> list[float]:
+        return [end - start for start, end in self.spans]
+
+    @property
+    def seconds(self) -> float:
+        """From the first timed action to the last one handled (untimed set-up left out)."""
+        return max(end for _, end in self.spans) - min(start for start, _ in self.spans)
 
     @property
     def per_second(self) -> float:
-        return len(self.latencies) / self.seconds
+        return len(self.spans) / self.seconds
 
     def percentile(self, p: float) -> float:
         ordered = sorted(self.latencies)
@@ -48,43 +60,49 @@ class Result:
 
 async def drive(
     standin: StandIn,
-    conversation: Callable[[StandIn, FakeUser, list[float]], Awaitable[None]],
+    conversation: Conversation,
     *,
     conversations: int,
     concurrency: int,
-) -> tuple[float, list[float]]:
-    """Run the conversations, `concurrency` at a time; return wall time and latencies."""
-    latencies: list[float] = []
+) -> list[Span]:
+    """Run the conversations, `concurrency` at a time; return the timed actions' spans."""
+    spans: list[Span] = []
     slots = asyncio.Semaphore(concurrency)
 
     async def one(index: int) -> None:
         async with slots:
             youth = standin.user(f"Nuori{index}", language_code="fi")
-            await conversation(standin, youth, latencies)
+            await conversation(standin, youth, spans)
 
-    started = time.perf_counter()
     await asyncio.gather(*(one(i) for i in range(conversations)))
-    return time.perf_counter() - started, latencies
+    return spans
 
 
-async def polku_conversation(standin: StandIn, youth: FakeUser, latencies: list[float]) -> None:
+async def timed(spans: list[Span], action: Awaitable[object]) -> None:
+    """Run one action and record its span."""
+    started = time.perf_counter()
+    await action
+    spans.append((started, time.perf_counter()))
+
+
+async def polku_conversation(standin: StandIn, youth: FakeUser, spans: list[Span]) -> None:
     """/start, tap the language, tap yes: the young person reaches the menu."""
     for step, act in zip(STEPS, (youth.says, youth.taps, youth.taps), strict=True):
-        started = time.perf_counter()
-        await act(step)
-        latencies.append(time.perf_counter() - started)
+        await timed(spans, act(step))
     if youth.reply_keyboard is None:
         raise AssertionError("the conversation did not reach the menu")
 
 
-async def echo_conversation(standin: StandIn, youth: FakeUser, latencies: list[float]) -> None:
+async def echo_conversation(standin: StandIn, youth: FakeUser, spans: list[Span]) -> None:
     """Three texts, each done when its echo is back."""
     for step in STEPS:
-        started = time.perf_counter()
         before = len(youth.inbox)
-        await youth.says(step)
-        await standin.wait_until(lambda before=before: len(youth.inbox) > before)
-        latencies.append(time.perf_counter() - started)
+
+        async def echoed(text: str = step, before: int = before) -> None:
+            await youth.says(text)
+            await standin.wait_until(lambda: len(youth.inbox) > before)
+
+        await timed(spans, echoed())
 
 
 async def wait_for_line(process: asyncio.subprocess.Process, marker: str) -> None:
@@ -98,7 +116,7 @@ async def run_bot(
     name: str,
     command: list[str],
     env: dict[str, str],
-    conversation: Callable[[StandIn, FakeUser, list[float]], Awaitable[None]],
+    conversation: Conversation,
     *,
     conversations: int,
     concurrency: int,
@@ -111,13 +129,24 @@ async def run_bot(
         )
         try:
             await wait_for_line(process, marker)
-            seconds, latencies = await drive(
+            spans = await drive(
                 standin, conversation, conversations=conversations, concurrency=concurrency
             )
         finally:
             process.terminate()
             await process.wait()
-    return Result(name, conversations, seconds, latencies)
+    return Result(name, conversations, spans)
+
+
+def polku_env(base: dict[str, str], database_url: str) -> dict[str, str]:
+    """`polku serve` against the stand-in (its address is added by run_bot), on a free port."""
+    return {
+        **base,
+        "DATABASE_URL": database_url,
+        "TELEGRAM_BOT_TOKEN": "1000000003:bench",
+        "TELEGRAM_API_FILE_URL": "http://127.0.0.1:1/unused",
+        "POLKU_BIND": "127.0.0.1:0",
+    }
 
 
 def table(results: list[Result], baseline: Result) -> str:

@@ -1,4 +1,8 @@
-"""Pictures of progress: a radar chart PNG that reads well on a phone (matplotlib, no display)."""
+"""Pictures of progress: a radar chart PNG that reads well on a phone (matplotlib, no display).
+
+Uses matplotlib's object API with the Agg canvas, not pyplot: no global state and no display,
+so a chart can be drawn in a worker thread while the bot goes on answering others.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,9 @@ import math
 from collections.abc import Sequence
 from typing import cast
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display: charts are rendered to bytes in a server process
-
-from matplotlib import pyplot as plt  # noqa: E402  (the backend must be chosen first)
-from matplotlib.projections.polar import PolarAxes  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.projections.polar import PolarAxes
 
 FIRST_COLOUR = "#9aa5b1"
 LATEST_COLOUR = "#1f6feb"
@@ -31,7 +32,8 @@ def radar_png(
 ) -> bytes:
     """A radar chart of the latest answers, with the first ones underneath when there are any.
 
-    Skipped answers (None) are drawn at the centre so the shape stays closed.
+    Skipped answers (None) are drawn at the centre so the shape stays closed; the caller marks
+    their labels.
     """
     count = len(labels)
     angles = [2 * math.pi * i / count for i in range(count)]
@@ -41,35 +43,32 @@ def radar_png(
         drawn = [low if v is None else v for v in values]
         return [*drawn, drawn[0]]
 
-    figure, plain_axes = plt.subplots(figsize=(6, 6.6), dpi=120, subplot_kw={"projection": "polar"})
-    axes = cast(PolarAxes, plain_axes)
-    try:
-        axes.set_theta_offset(math.pi / 2)
-        axes.set_theta_direction(-1)
-        axes.set_ylim(low, high)
-        axes.set_xticks(angles)
-        axes.set_xticklabels(labels, fontsize=13)
-        axes.tick_params(axis="x", pad=12)
-        axes.set_yticks([low + (high - low) * f for f in (0.25, 0.5, 0.75, 1.0)])
-        axes.set_yticklabels([])
-        axes.grid(color="#d0d7de")
-        if first is not None:
-            axes.plot(
-                closed,
-                points(first),
-                color=FIRST_COLOUR,
-                linewidth=2,
-                linestyle="--",
-                label=first_label,
-            )
-            axes.fill(closed, points(first), color=FIRST_COLOUR, alpha=0.15)
-        axes.plot(closed, points(latest), color=LATEST_COLOUR, linewidth=3, label=latest_label)
-        axes.fill(closed, points(latest), color=LATEST_COLOUR, alpha=0.25)
-        axes.set_title(title, fontsize=16, pad=24)
-        figure.legend(loc="lower center", ncol=2, fontsize=13, frameon=False)
-        figure.tight_layout(rect=(0, 0.06, 1, 1))
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png")
-        return buffer.getvalue()
-    finally:
-        plt.close(figure)
+    figure = Figure(figsize=(6, 6.6), dpi=110)
+    FigureCanvasAgg(figure)
+    axes = cast(PolarAxes, figure.add_axes((0.17, 0.15, 0.66, 0.66), projection="polar"))
+    axes.set_theta_offset(math.pi / 2)
+    axes.set_theta_direction(-1)
+    axes.set_ylim(low, high)
+    axes.set_xticks(angles)
+    axes.set_xticklabels(labels, fontsize=13)
+    axes.tick_params(axis="x", pad=12)
+    axes.set_yticks([low + (high - low) * f for f in (0.25, 0.5, 0.75, 1.0)])
+    axes.set_yticklabels([])
+    axes.grid(color="#d0d7de")
+    if first is not None:
+        axes.plot(
+            closed,
+            points(first),
+            color=FIRST_COLOUR,
+            linewidth=2,
+            linestyle="--",
+            label=first_label,
+        )
+        axes.fill(closed, points(first), color=FIRST_COLOUR, alpha=0.15)
+    axes.plot(closed, points(latest), color=LATEST_COLOUR, linewidth=3, label=latest_label)
+    axes.fill(closed, points(latest), color=LATEST_COLOUR, alpha=0.25)
+    figure.suptitle(title, fontsize=16, y=0.97)
+    figure.legend(loc="lower center", ncol=2, fontsize=13, frameon=False)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
