@@ -214,7 +214,83 @@ class AssessmentAnswer(SQLModel, table=True):
     answered_at: datetime = _now_column()
 
 
-def row_id(row: Coach | Youth | Message | AuditEvent | Assessment) -> int:
+class AppointmentKind(StrEnum):
+    MEETING = "meeting"  # with the coach
+    TRIAL_DAY = "trial_day"
+    INTRODUCTION = "introduction"
+    OTHER = "other"
+
+
+class AppointmentStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+    ATTENDED = "attended"
+    MISSED = "missed"
+
+
+class Appointment(SQLModel, table=True):
+    """A meeting, trial day or introduction. `version` grows on every move or cancel, so
+    buttons on older messages about it can tell they are out of date."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    youth_id: int = _fk("youth.id", ondelete="CASCADE", nullable=False)
+    coach_id: int | None = _fk("coach.id", ondelete="SET NULL")
+    kind: str = Field(sa_column=Column(String(16), nullable=False))
+    title: str = Field(sa_column=Column(String(200), nullable=False))
+    starts_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    duration_minutes: int = 60
+    place: str | None = Field(default=None, sa_column=Column(String(300)))
+    latitude: float | None = None
+    longitude: float | None = None
+    bring: str | None = Field(default=None, sa_column=Column(String(300)))
+    notes: str | None = Field(default=None, sa_column=Column(Text))
+    status: str = Field(
+        default=AppointmentStatus.SCHEDULED, sa_column=Column(String(16), nullable=False)
+    )
+    version: int = 1
+    created_at: datetime = _now_column()
+    updated_at: datetime = _now_column()
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # claimed by a dispatcher; reclaimed if it dies before finishing
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # its moment passed while Polku was down
+    CANCELLED = "cancelled"
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message to send later (a reminder) or outside a reply (a coach's answer, an alert).
+
+    Written in the same transaction as the change that causes it; the dispatcher claims due
+    rows, renders them in the young person's language at sending time and records the result.
+    """
+
+    __table_args__ = (Index("ix_outbox_due", "status", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    youth_id: int = _fk("youth.id", ondelete="CASCADE", nullable=False)
+    appointment_id: int | None = _fk("appointment.id", ondelete="CASCADE")
+    kind: str = Field(sa_column=Column(String(24), nullable=False))
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    not_after: datetime | None = _optional_when()
+    status: str = Field(default=OutboxStatus.PENDING, sa_column=Column(String(16), nullable=False))
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(String(200)))
+    claimed_at: datetime | None = _optional_when()
+    sent_at: datetime | None = _optional_when()
+    telegram_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    created_at: datetime = _now_column()
+
+
+def row_id(
+    row: Coach | Youth | Message | AuditEvent | Assessment | Appointment | OutboxMessage,
+) -> int:
     """The primary key of a row that has been flushed; a row without one is a programming error."""
     if row.id is None:
         raise ValueError(f"{type(row).__name__} has no id yet: flush the session first")

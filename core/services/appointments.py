@@ -1,0 +1,240 @@
+"""Appointments: book, move, cancel, answer; each change writes its outbox rows in the same
+transaction, so a reminder exists exactly when its appointment does."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from core.models import (
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    Coach,
+    Youth,
+    row_id,
+    utcnow,
+)
+from core.scheduling import next_allowed, reminder_times
+from core.services.audit import do_audit
+from core.services.outbox import do_cancel_pending, do_enqueue
+
+DEFAULT_REMINDER_HOURS = {kind.value: [24, 2] for kind in AppointmentKind}
+ACTIVE = (AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED, AppointmentStatus.DECLINED)
+
+
+class AppointmentError(ValueError):
+    """An appointment cannot be made or changed as asked; the message says why."""
+
+
+def check_appointment(*, kind: str, title: str, starts_at: datetime, now: datetime) -> None:
+    """Raise AppointmentError for an unknown kind, an empty title or a time in the past."""
+    if kind not in {k.value for k in AppointmentKind}:
+        known = ", ".join(k.value for k in AppointmentKind)
+        raise AppointmentError(f"kind must be one of {known}")
+    if not title.strip():
+        raise AppointmentError("title cannot be empty")
+    if starts_at.tzinfo is None:
+        raise AppointmentError("the start time needs a timezone")
+    if starts_at <= now:
+        raise AppointmentError("the start time is in the past")
+
+
+def _schedule_messages(
+    session: Session,
+    *,
+    youth: Youth,
+    appointment: Appointment,
+    announce: str,
+    now: datetime,
+    tz: ZoneInfo,
+    reminder_hours: dict[str, list[int]],
+) -> None:
+    """The announcement (booked / moved) at once or after quiet hours, then the reminders."""
+    appointment_id = row_id(appointment)
+    version = {"version": appointment.version}
+    do_enqueue(
+        session,
+        youth=youth,
+        kind=announce,
+        due_at=min(next_allowed(now, tz), appointment.starts_at),
+        not_after=appointment.starts_at,
+        appointment_id=appointment_id,
+        payload=version,
+    )
+    hours = reminder_hours.get(appointment.kind, DEFAULT_REMINDER_HOURS[appointment.kind])
+    for hours_before, when in reminder_times(
+        starts_at=appointment.starts_at, hours_before=hours, now=now, tz=tz
+    ):
+        do_enqueue(
+            session,
+            youth=youth,
+            kind="reminder",
+            due_at=when,
+            not_after=appointment.starts_at,
+            appointment_id=appointment_id,
+            payload={**version, "hours_before": hours_before},
+        )
+
+
+def do_book(
+    session: Session,
+    *,
+    youth: Youth,
+    coach: Coach | None,
+    kind: str,
+    title: str,
+    starts_at: datetime,
+    duration_minutes: int = 60,
+    place: str | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    bring: str | None = None,
+    notes: str | None = None,
+    tz: ZoneInfo,
+    reminder_hours: dict[str, list[int]] | None = None,
+    now: datetime | None = None,
+) -> Appointment:
+    """Book an appointment and schedule its messages."""
+    now = now or utcnow()
+    check_appointment(kind=kind, title=title, starts_at=starts_at, now=now)
+    appointment = Appointment(
+        youth_id=row_id(youth),
+        coach_id=coach.id if coach else None,
+        kind=kind,
+        title=title.strip(),
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        place=place,
+        latitude=latitude,
+        longitude=longitude,
+        bring=bring,
+        notes=notes,
+    )
+    session.add(appointment)
+    session.flush()
+    _schedule_messages(
+        session,
+        youth=youth,
+        appointment=appointment,
+        announce="booked",
+        now=now,
+        tz=tz,
+        reminder_hours=reminder_hours or DEFAULT_REMINDER_HOURS,
+    )
+    do_audit(
+        session,
+        actor="coach" if coach else "system",
+        action="appointment.book",
+        coach_id=coach.id if coach else None,
+        youth_id=youth.id,
+        detail=str(appointment.id),
+    )
+    return appointment
+
+
+def do_move(
+    session: Session,
+    *,
+    appointment: Appointment,
+    starts_at: datetime,
+    tz: ZoneInfo,
+    reminder_hours: dict[str, list[int]] | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Move an appointment: old reminders are cancelled, old buttons go stale, new ones come."""
+    now = now or utcnow()
+    if appointment.status in (AppointmentStatus.CANCELLED,):
+        raise AppointmentError("a cancelled appointment cannot be moved")
+    check_appointment(kind=appointment.kind, title=appointment.title, starts_at=starts_at, now=now)
+    youth = session.get(Youth, appointment.youth_id)
+    if youth is None:
+        raise AppointmentError("the young person is gone")
+    do_cancel_pending(session, appointment_id=row_id(appointment))
+    appointment.starts_at = starts_at
+    appointment.status = AppointmentStatus.SCHEDULED
+    appointment.version += 1
+    appointment.updated_at = now
+    session.add(appointment)
+    _schedule_messages(
+        session,
+        youth=youth,
+        appointment=appointment,
+        announce="moved",
+        now=now,
+        tz=tz,
+        reminder_hours=reminder_hours or DEFAULT_REMINDER_HOURS,
+    )
+    do_audit(
+        session,
+        actor="coach",
+        action="appointment.move",
+        youth_id=youth.id,
+        detail=str(appointment.id),
+    )
+
+
+def do_cancel(
+    session: Session, *, appointment: Appointment, tz: ZoneInfo, now: datetime | None = None
+) -> None:
+    """Cancel an appointment and tell the young person (at once, or after quiet hours)."""
+    now = now or utcnow()
+    youth = session.get(Youth, appointment.youth_id)
+    if youth is None:
+        raise AppointmentError("the young person is gone")
+    do_cancel_pending(session, appointment_id=row_id(appointment))
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.version += 1
+    appointment.updated_at = now
+    session.add(appointment)
+    if appointment.starts_at > now:
+        do_enqueue(
+            session,
+            youth=youth,
+            kind="cancelled",
+            due_at=min(next_allowed(now, tz), appointment.starts_at),
+            not_after=appointment.starts_at,
+            appointment_id=row_id(appointment),
+            payload={"version": appointment.version},
+        )
+    do_audit(
+        session,
+        actor="coach",
+        action="appointment.cancel",
+        youth_id=youth.id,
+        detail=str(appointment.id),
+    )
+
+
+def do_answer(
+    session: Session, *, appointment: Appointment, coming: bool, wants_new_time: bool = False
+) -> None:
+    """The young person's Coming / Can't come; the coach sees it in the audit trail (and,
+    once the panel exists, in the young person's page)."""
+    appointment.status = AppointmentStatus.CONFIRMED if coming else AppointmentStatus.DECLINED
+    session.add(appointment)
+    do_audit(
+        session,
+        actor="youth",
+        action="appointment.coming" if coming else "appointment.cannot_come",
+        youth_id=appointment.youth_id,
+        coach_id=appointment.coach_id,
+        detail=f"{appointment.id}{' new time wanted' if wants_new_time else ''}",
+    )
+
+
+def upcoming(session: Session, *, youth_id: int, now: datetime) -> list[Appointment]:
+    """The young person's appointments still ahead, soonest first."""
+    return list(
+        session.exec(
+            select(Appointment)
+            .where(
+                Appointment.youth_id == youth_id,
+                col(Appointment.status).in_(ACTIVE),
+                col(Appointment.starts_at) > now,
+            )
+            .order_by(col(Appointment.starts_at))
+        ).all()
+    )
