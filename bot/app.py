@@ -14,8 +14,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot import jobs
-from bot.handlers import assessment, menu, onboarding, privacy, record, unexpected
+from bot import dispatch, jobs
+from bot.handlers import appointments, assessment, menu, onboarding, privacy, record, unexpected
 from bot.runtime import DIALOGUES_KEY, ENGINE_KEY, SETTINGS_KEY
 from core.dialogs.loader import load_dialogues
 from core.directory import load_directory
@@ -32,6 +32,7 @@ COMMANDS = (
     ("privacy", N_("What Polku keeps")),
     ("mydata", N_("Get all your data")),
     ("delete", N_("Erase everything about you")),
+    ("appointments", N_("Your appointments")),
 )
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -68,6 +69,13 @@ def build_application(settings: Settings, engine: Engine) -> Application:  # typ
         application.job_queue.run_repeating(
             jobs.nudge_job, interval=jobs.NUDGE_EVERY, first=60, name="reassessment nudges"
         )
+        application.job_queue.run_repeating(
+            dispatch.dispatch_job,
+            interval=dispatch.DISPATCH_EVERY,
+            first=1,
+            name="outbox dispatcher",
+            job_kwargs={"max_instances": 1, "coalesce": True},
+        )
     return application
 
 
@@ -85,6 +93,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     add(CommandHandler("privacy", privacy.privacy, filters=PRIVATE))
     add(CommandHandler("mydata", privacy.mydata, filters=PRIVATE))
     add(CommandHandler("delete", privacy.delete, filters=PRIVATE))
+    add(CommandHandler("appointments", appointments.my_appointments, filters=PRIVATE))
     add(CallbackQueryHandler(onboarding.choose_language, pattern=r"^lang:"))
     add(CallbackQueryHandler(onboarding.answer_consent, pattern=r"^consent:(yes|no)$"))
     add(CallbackQueryHandler(privacy.change_consent, pattern=r"^privacy:(yes|no)$"))
@@ -94,6 +103,12 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     add(CallbackQueryHandler(assessment.on_resume, pattern=r"^resume:"))
     add(CallbackQueryHandler(assessment.on_later, pattern=r"^nudge:later$"))
     add(CallbackQueryHandler(assessment.on_coach_offer, pattern=r"^coach:talk$"))
+    add(
+        CallbackQueryHandler(
+            appointments.on_attendance, pattern=r"^ap:\d+:\d+:(coming|cant|where)$"
+        )
+    )
+    add(CallbackQueryHandler(appointments.on_new_time, pattern=r"^apn:\d+:\d+:(yes|no)$"))
     add(CallbackQueryHandler(unexpected.on_stale_tap))
     add(MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE, unexpected.on_edited))
     add(MessageHandler(PRIVATE & filters.COMMAND, unexpected.on_unknown_command))

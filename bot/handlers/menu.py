@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.handlers import assessment
+from bot.handlers import appointments, assessment
 from bot.handlers.onboarding import ask_consent, ask_language, show_menu
-from bot.keyboards import MENU_HELP, MENU_SELF_ASSESSMENT, menu_item_for
+from bot.keyboards import MENU_APPOINTMENTS, MENU_HELP, MENU_SELF_ASSESSMENT, menu_item_for
 from bot.replies import say
 from bot.runtime import engine_of, language_of, youth_of
 from core.db import transaction
@@ -64,6 +64,9 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if item == MENU_SELF_ASSESSMENT:
         await assessment.open_menu(update, context)
+        return
+    if item == MENU_APPOINTMENTS:
+        await appointments.my_appointments(update, context)
         return
     if item is None and await assessment.answer_typed(update, context, text):
         return

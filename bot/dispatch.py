@@ -1,0 +1,251 @@
+"""The delivery worker: due outbox rows → Telegram, within Telegram's limits, each sent once.
+
+Runs on PTB's JobQueue. A run claims due rows, renders them in the young person's language,
+sends them through a bot-wide limiter (≈30 messages/s) and a per-chat one (≈1/s), and records
+each result: sent; 429 → wait as long as Telegram asks, for every chat; 5xx or a time-out →
+again later with backoff; 403 → the young person is unreachable, their pending rows stop and
+the coach is told; a row whose moment passed while Polku was down → skipped, not sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiolimiter import AsyncLimiter
+from sqlalchemy.engine import Engine
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import ContextTypes
+
+from bot.appointment_text import appointment_message, attendance_keyboard
+from bot.runtime import engine_of, settings_of
+from core.db import transaction
+from core.i18n import gettext_for
+from core.models import (
+    Appointment,
+    AppointmentStatus,
+    Delivery,
+    Direction,
+    OutboxMessage,
+    OutboxStatus,
+    Youth,
+    YouthStatus,
+    utcnow,
+)
+from core.services.audit import do_audit
+from core.services.messages import do_record_message
+from core.services.outbox import (
+    claim_due,
+    do_cancel_pending,
+    do_mark,
+    do_mark_retry,
+    do_mark_sent,
+)
+from core.services.youth import do_mark_unreachable
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+BOT_RATE = 30  # messages a second for the whole bot (Telegram's bulk limit)
+CHAT_RATE = 1  # messages a second in one chat
+BATCH = 60
+MAX_RUN = timedelta(seconds=20)  # one job run stops claiming after this; the next goes on
+KEPT_CHAT_LIMITERS = 5000
+DISPATCH_EVERY = timedelta(seconds=2)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A claimed row, rendered, ready to send outside any transaction."""
+
+    row_id: int
+    youth_id: int
+    chat_id: int
+    text: str
+    markup: Any
+
+
+class Dispatcher:
+    """Sends due outbox rows; one per process, shared by the job's runs."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        engine: Engine,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        bot_rate: float = BOT_RATE,
+        chat_rate: float = CHAT_RATE,
+    ) -> None:
+        self.bot, self.engine, self.settings, self.clock = bot, engine, settings, clock
+        self.bot_limiter = AsyncLimiter(bot_rate, 1)
+        self.chat_rate = chat_rate
+        self.chat_limiters: OrderedDict[int, AsyncLimiter] = OrderedDict()
+        self.paused_until: datetime | None = None
+
+    def _chat_limiter(self, chat_id: int) -> AsyncLimiter:
+        limiter = self.chat_limiters.pop(chat_id, None) or AsyncLimiter(self.chat_rate, 1)
+        self.chat_limiters[chat_id] = limiter
+        while len(self.chat_limiters) > KEPT_CHAT_LIMITERS:
+            self.chat_limiters.popitem(last=False)
+        return limiter
+
+    async def run(self) -> int:
+        """Send what is due, batch after batch, for at most MAX_RUN; return how many went."""
+        started, sent = self.clock(), 0
+        while self.clock() - started < MAX_RUN:
+            if self.paused_until is not None and self.clock() < self.paused_until:
+                break
+            done, attempted = await self.run_once()
+            sent += done
+            if attempted == 0:
+                break
+        return sent
+
+    async def run_once(self) -> tuple[int, int]:
+        """One batch: (sent, rows claimed)."""
+        now = self.clock()
+        with transaction(self.engine) as session:
+            claimed = claim_due(session, now=now, limit=BATCH)
+            prepared = [p for row in claimed if (p := self._prepare(session, row, now))]
+        results = await asyncio.gather(*(self._send(p) for p in prepared))
+        return sum(results), len(claimed)
+
+    def _prepare(self, session: Any, row: OutboxMessage, now: datetime) -> Prepared | None:
+        """Render a row, or settle it at once when it must not be sent."""
+        youth = session.get(Youth, row.youth_id)
+        if youth is None or youth.status != YouthStatus.ACTIVE:
+            do_mark(session, row=row, status=OutboxStatus.CANCELLED, error="not reachable")
+            return None
+        if row.not_after is not None and now >= row.not_after:
+            do_mark(session, row=row, status=OutboxStatus.SKIPPED, error="its moment passed")
+            return None
+        t = gettext_for(youth.language)
+        language = youth.language or "fi"
+        appointment = session.get(Appointment, row.appointment_id) if row.appointment_id else None
+        if appointment is None or row.payload.get("version") != appointment.version:
+            do_mark(session, row=row, status=OutboxStatus.CANCELLED, error="out of date")
+            return None
+        tz = self.settings.tz
+        text = appointment_message(t, row.kind, appointment, language, tz)
+        markup = (
+            attendance_keyboard(t, appointment)
+            if row.kind != "cancelled" and appointment.status != AppointmentStatus.CANCELLED
+            else None
+        )
+        return Prepared(row.id or 0, youth.id or 0, youth.chat_id, text, markup)
+
+    async def _send(self, item: Prepared) -> int:
+        """Send one message and record what happened; 1 when it was sent."""
+        if self.paused_until is not None and self.clock() < self.paused_until:
+            self._settle(
+                item, retry_at=self.paused_until, error="waiting for Telegram", counts=False
+            )
+            return 0
+        async with self.bot_limiter, self._chat_limiter(item.chat_id):
+            try:
+                message = await self.bot.send_message(
+                    item.chat_id, item.text, reply_markup=item.markup
+                )
+            except RetryAfter as exc:
+                wait = exc.retry_after
+                seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+                self.paused_until = self.clock() + timedelta(seconds=seconds)
+                self._settle(item, retry_at=self.paused_until, error="429", counts=False)
+                return 0
+            except Forbidden:
+                self._blocked(item)
+                return 0
+            except BadRequest as exc:
+                self._failed(item, f"400 {exc.message}")
+                return 0
+            except (NetworkError, TelegramError) as exc:  # 5xx and time-outs
+                self._settle(item, retry_at=None, error=type(exc).__name__, counts=True)
+                return 0
+        self._sent(item, message.message_id)
+        return 1
+
+    def _sent(self, item: Prepared, telegram_message_id: int) -> None:
+        with transaction(self.engine) as session:
+            row = session.get(OutboxMessage, item.row_id)
+            youth = session.get(Youth, item.youth_id)
+            if row is not None:
+                do_mark_sent(
+                    session, row=row, now=self.clock(), telegram_message_id=telegram_message_id
+                )
+            if youth is not None:
+                do_record_message(
+                    session,
+                    youth=youth,
+                    direction=Direction.BOT,
+                    text=item.text,
+                    telegram_message_id=telegram_message_id,
+                    delivery_status=Delivery.SENT,
+                )
+
+    def _settle(
+        self, item: Prepared, *, retry_at: datetime | None, error: str, counts: bool
+    ) -> None:
+        """Put a row back for later: at `retry_at`, or after a backoff that grows per attempt."""
+        with transaction(self.engine) as session:
+            row = session.get(OutboxMessage, item.row_id)
+            if row is None:
+                return
+            if not counts:
+                row.attempts -= 1  # Telegram's pace, not this message's fault
+            at = retry_at or self.clock() + timedelta(seconds=min(2**row.attempts, 300))
+            do_mark_retry(session, row=row, at=at, error=error)
+
+    def _failed(self, item: Prepared, error: str) -> None:
+        with transaction(self.engine) as session:
+            row = session.get(OutboxMessage, item.row_id)
+            if row is not None:
+                do_mark(session, row=row, status=OutboxStatus.FAILED, error=error)
+
+    def _blocked(self, item: Prepared) -> None:
+        """403: the young person blocked the bot. Stop their rows and tell the coach."""
+        with transaction(self.engine) as session:
+            row = session.get(OutboxMessage, item.row_id)
+            youth = session.get(Youth, item.youth_id)
+            if row is not None:
+                do_mark(session, row=row, status=OutboxStatus.FAILED, error="403 blocked")
+            if youth is None:
+                return
+            do_record_message(
+                session,
+                youth=youth,
+                direction=Direction.BOT,
+                text=item.text,
+                delivery_status=Delivery.BLOCKED,
+            )
+            do_mark_unreachable(session, youth=youth)
+            do_cancel_pending(session, youth_id=item.youth_id)
+            do_audit(
+                session,
+                actor="system",
+                action="coach.told_unreachable",
+                youth_id=youth.id,
+                coach_id=youth.coach_id,
+            )
+
+
+DISPATCHER_KEY = "dispatcher"
+
+
+async def dispatch_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The repeating job: send what is due."""
+    dispatcher = context.bot_data.get(DISPATCHER_KEY)
+    if dispatcher is None:
+        dispatcher = Dispatcher(context.bot, engine_of(context), settings_of(context))
+        context.bot_data[DISPATCHER_KEY] = dispatcher
+    try:
+        await dispatcher.run()
+    except Exception:  # a failed run must not stop the next one
+        log.exception("dispatcher run failed")

@@ -1,0 +1,243 @@
+"""Appointments reach the young person on time, once, within Telegram's limits (controlled time).
+
+The test clock runs 60 days ahead of the real one, so the application's own dispatcher job
+(real clock) never finds these rows due; each test drives a Dispatcher with its own clock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import Session, col, select
+
+from bot.dispatch import Dispatcher
+from core.db import transaction
+from core.models import Appointment, AuditEvent, OutboxMessage, Youth, utcnow
+from core.services.appointments import do_book, do_cancel, do_move
+from tests.bot.transcript import buttons, said
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    noon = (
+        (utcnow() + timedelta(days=60))
+        .astimezone(HELSINKI)
+        .replace(hour=12, minute=0, second=0, microsecond=0)
+    )
+    return Clock(noon)
+
+
+def dispatcher(polku, clock, **rates) -> Dispatcher:
+    return Dispatcher(
+        polku.application.bot,
+        polku.engine,
+        polku.settings,
+        clock=clock,
+        chat_rate=rates.get("chat_rate", 100),
+    )
+
+
+def youth_row(polku, youth) -> Youth:
+    with Session(polku.engine) as session:
+        return session.exec(select(Youth).where(Youth.telegram_user_id == youth.id)).one()
+
+
+def book(polku, youth, clock, *, days=8, hour=14, **extra) -> Appointment:
+    starts = (clock.now + timedelta(days=days)).replace(hour=hour, minute=0)
+    with transaction(polku.engine) as session:
+        return do_book(
+            session,
+            youth=youth_row(polku, youth),
+            coach=None,
+            kind=extra.pop("kind", "trial_day"),
+            title=extra.pop("title", "Kokki-linja"),
+            starts_at=starts,
+            place=extra.pop("place", "Stadin AO, Hattulantie 2"),
+            tz=HELSINKI,
+            now=clock.now,
+            **extra,
+        )
+
+
+def outbox(polku) -> list[OutboxMessage]:
+    with Session(polku.engine) as session:
+        return list(session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all())
+
+
+async def test_booking_then_both_reminders_at_the_right_local_times(polku, clock):
+    youth = await polku.onboarded("Aino", "fi")
+    appointment = book(polku, youth, clock)
+    send = dispatcher(polku, clock)
+
+    assert await send.run() == 1
+    booked = youth.inbox[-1]
+    assert booked["text"].startswith("📅 Uusi: Kokeilupäivä: Kokki-linja")
+    assert "klo 14.00, Stadin AO" in booked["text"]
+    assert buttons(booked) == ["✅ Tulen", "❌ En pääse", "📍 Missä se on?"]
+
+    clock.now = appointment.starts_at - timedelta(hours=24, minutes=1)
+    assert await send.run() == 0  # not yet
+    clock.now += timedelta(minutes=1)
+    assert await send.run() == 1
+    assert youth.inbox[-1]["text"].startswith("⏰ Muistutus: Kokeilupäivä")
+    clock.now = appointment.starts_at - timedelta(hours=2)
+    assert await send.run() == 1
+    assert [r.status for r in outbox(polku)] == ["sent", "sent", "sent"]
+    assert await send.run() == 0  # nothing is sent twice
+
+
+async def test_coming_and_where_is_it(polku, clock):
+    youth = await polku.onboarded("Aino", "en")
+    book(polku, youth, clock, latitude=60.2, longitude=24.9)
+    await dispatcher(polku, clock).run()
+    await youth.taps("✅ Coming")
+    assert youth.callback_answers[-1] == "✅ Great, see you there!"
+    with Session(polku.engine) as session:
+        assert session.exec(select(Appointment.status)).one() == "confirmed"
+
+    await youth.taps("📍 Where is it?")
+    location = polku.standin.sent("sendLocation")[-1]["params"]
+    assert (float(location["latitude"]), float(location["longitude"])) == (60.2, 24.9)
+    assert said(youth.inbox[-1:], "📍 Kokki-linja: Stadin AO, Hattulantie 2")
+
+
+async def test_cant_come_asks_about_a_new_time_and_saves_it_for_the_coach(polku, clock):
+    youth = await polku.onboarded("Aino", "en")
+    book(polku, youth, clock)
+    await dispatcher(polku, clock).run()
+    replies = await youth.taps("❌ Can't come")
+    assert said(replies, "Would you like a new time?")
+    replies = await youth.taps("Yes, a new time")
+    assert said(replies, "I saved it for your coach: you would like a new time.")
+    with Session(polku.engine) as session:
+        assert session.exec(select(Appointment.status)).one() == "declined"
+        details = session.exec(
+            select(AuditEvent.detail).where(AuditEvent.action == "appointment.cannot_come")
+        ).all()
+    assert details and details[0].endswith("new time wanted")
+
+
+async def test_moved_appointment_makes_old_buttons_say_the_time_changed(polku, clock):
+    youth = await polku.onboarded("Aino", "en")
+    appointment = book(polku, youth, clock)
+    send = dispatcher(polku, clock)
+    await send.run()
+    first = youth.inbox[-1]
+    with transaction(polku.engine) as session:
+        do_move(
+            session,
+            appointment=session.get(Appointment, appointment.id),
+            starts_at=appointment.starts_at + timedelta(days=2),
+            tz=HELSINKI,
+            now=clock.now,
+        )
+    await send.run()
+    assert youth.inbox[-1]["text"].startswith("🔁 New time: Trial day: Kokki-linja")
+
+    coming = first["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    await youth.taps_data(first["message_id"], coming)
+    assert youth.callback_answers[-1] == "The time has changed. Please see the newest message 🙂"
+    with Session(polku.engine) as session:
+        assert session.exec(select(Appointment.status)).one() == "scheduled"
+
+
+async def test_cancelled_appointment_is_said_clearly_and_reminders_stop(polku, clock):
+    youth = await polku.onboarded("Aino", "fi")
+    appointment = book(polku, youth, clock)
+    send = dispatcher(polku, clock)
+    await send.run()
+    with transaction(polku.engine) as session:
+        do_cancel(
+            session,
+            appointment=session.get(Appointment, appointment.id),
+            tz=HELSINKI,
+            now=clock.now,
+        )
+    await send.run()
+    assert youth.inbox[-1]["text"].startswith("❌ Peruttu: Kokeilupäivä: Kokki-linja")
+    assert "reply_markup" not in youth.inbox[-1] or not youth.inbox[-1]["reply_markup"]
+    clock.now = appointment.starts_at - timedelta(hours=1)
+    assert await send.run() == 0
+
+
+async def test_429_is_honoured_for_every_chat(polku, clock):
+    youth = await polku.onboarded("Aino", "en")
+    other = await polku.onboarded("Ville", "en")
+    book(polku, youth, clock)
+    book(polku, other, clock)
+    polku.standin.fail("sendMessage", status=429, retry_after=7)
+    send = dispatcher(polku, clock)
+    assert await send.run() == 1  # one got through before the 429, the other waits
+    clock.now += timedelta(seconds=6)
+    assert await send.run() == 0  # still inside Telegram's retry_after
+    clock.now += timedelta(seconds=1)
+    assert await send.run() == 1
+    assert all(r.status == "sent" and r.attempts == 1 for r in outbox(polku) if r.kind == "booked")
+
+
+async def test_5xx_is_retried_with_backoff(polku, clock):
+    youth = await polku.onboarded("Aino", "en")
+    book(polku, youth, clock)
+    polku.standin.fail("sendMessage", status=502, times=2)
+    send = dispatcher(polku, clock)
+    assert await send.run() == 0
+    row = outbox(polku)[0]
+    assert row.status == "pending" and row.attempts == 1 and row.due_at > clock.now
+    clock.now = row.due_at
+    assert await send.run() == 0
+    clock.now = outbox(polku)[0].due_at
+    assert await send.run() == 1
+    assert outbox(polku)[0].attempts == 3
+
+
+async def test_403_marks_unreachable_stops_rows_and_tells_the_coach(polku, clock):
+    youth = await polku.onboarded("Aino", "en")
+    book(polku, youth, clock)
+    polku.standin.fail("sendMessage", status=403, chat_id=youth.id)
+    assert await dispatcher(polku, clock).run() == 0
+    rows = outbox(polku)
+    assert [r.status for r in rows] == ["failed", "cancelled", "cancelled"]
+    with Session(polku.engine) as session:
+        assert youth_row(polku, youth).status == "unreachable"
+        assert "coach.told_unreachable" in session.exec(select(AuditEvent.action)).all()
+
+
+async def test_after_downtime_each_due_row_goes_once_and_past_ones_are_skipped(polku, clock):
+    youth = await polku.onboarded("Aino", "en")
+    soon = book(polku, youth, clock, days=1, hour=15)  # reminders: today 15:00 - 24h is past
+    later = book(polku, youth, clock, days=3, hour=15, title="Autoala")
+    # Polku was down until after `soon` began: its rows are stale, `later`'s are due.
+    clock.now = soon.starts_at + timedelta(hours=1)
+    first, second = dispatcher(polku, clock), dispatcher(polku, clock)  # a restart, twice
+    assert await first.run() + await second.run() == 1
+    statuses = {(r.appointment_id, r.kind, r.status) for r in outbox(polku)}
+    assert (soon.id, "booked", "skipped") in statuses
+    assert (later.id, "booked", "sent") in statuses
+    sends = [c for c in polku.standin.sent("sendMessage") if "Autoala" in c["params"]["text"]]
+    assert len(sends) == 1  # sent once though two dispatchers ran
+    assert not any("Kokki-linja" in c["params"]["text"] for c in polku.standin.sent("sendMessage"))
+
+
+async def test_my_appointments_lists_what_is_ahead(polku, clock):
+    youth = await polku.onboarded("Aino", "fi")
+    book(polku, youth, clock, days=3, title="Autoala")
+    book(polku, youth, clock, days=1, title="Kokki-linja")
+    replies = await youth.says("📅 Omat tapaamiset")
+    text = replies[-1]["text"]
+    assert text.startswith("Tapaamisesi:")
+    assert text.index("Kokki-linja") < text.index("Autoala")
+    someone_else = await polku.onboarded("Ville", "en")
+    replies = await someone_else.says("/appointments")
+    assert said(replies, "You have no appointments coming up.")
