@@ -99,7 +99,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     add(CallbackQueryHandler(privacy.change_consent, pattern=r"^privacy:(yes|no)$"))
     add(CallbackQueryHandler(privacy.answer_erase, pattern=r"^erase:(yes|no):"))
     add(CallbackQueryHandler(assessment.on_question_tap, pattern=r"^q:"))
-    add(CallbackQueryHandler(assessment.on_choose_dialogue, pattern=r"^dlg:"))
+    add(CallbackQueryHandler(assessment.on_choose_dialogue, pattern=r"^dlg(new)?:"))
     add(CallbackQueryHandler(assessment.on_resume, pattern=r"^resume:"))
     add(CallbackQueryHandler(assessment.on_later, pattern=r"^nudge:later$"))
     add(CallbackQueryHandler(assessment.on_coach_offer, pattern=r"^coach:talk$"))

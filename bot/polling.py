@@ -12,9 +12,10 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import timedelta
 
 from telegram import Update
-from telegram.error import NetworkError, TelegramError
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Application
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,11 @@ async def handle_batch(application: Application, updates: Sequence[Update]) -> N
     await asyncio.gather(*(one_chat(chat_updates) for chat_updates in by_chat.values()))
 
 
+async def wait_unless_stopped(stop_waiter: asyncio.Task[bool], seconds: float) -> None:
+    """Wait before asking Telegram again, but no longer than until a stop."""
+    await asyncio.wait({stop_waiter}, timeout=seconds)
+
+
 async def poll_until(application: Application, stop: asyncio.Event) -> None:  # type: ignore[type-arg]
     """Fetch and handle updates until `stop` is set; a stop never interrupts a batch."""
     bot = application.bot
@@ -67,9 +73,15 @@ async def poll_until(application: Application, stop: asyncio.Event) -> None:  # 
                 break
             try:
                 updates = fetch.result()
-            except NetworkError as exc:
+            except TelegramError as exc:
+                # 5xx, time-outs, 429 and a 409 from a second poller during a deploy: none of
+                # them may end polling; wait (as long as Telegram asks, if it asks) and go on.
+                wait = backoff
+                if isinstance(exc, RetryAfter):
+                    retry = exc.retry_after
+                    wait = retry.total_seconds() if isinstance(retry, timedelta) else float(retry)
                 log.warning("getUpdates failed", extra={"error": type(exc).__name__})
-                await asyncio.wait({stop_waiter}, timeout=backoff)
+                await wait_unless_stopped(stop_waiter, wait)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
                 continue
             backoff = 1.0

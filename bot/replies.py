@@ -9,7 +9,7 @@ from typing import Any
 
 from telegram import Message as TelegramMessage
 from telegram import Update
-from telegram.error import Forbidden, RetryAfter
+from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.ext import ContextTypes
 
 from bot.runtime import engine_of
@@ -99,6 +99,33 @@ async def send_file(
     return sent
 
 
+async def send_photo(
+    context: ContextTypes.DEFAULT_TYPE,
+    *,
+    chat_id: int,
+    youth_id: int | None,
+    data: bytes,
+    caption: str,
+) -> TelegramMessage | None:
+    """Send a picture (such as the radar chart) and log it like any other message."""
+    try:
+        sent = await _send_once_more_after_429(
+            lambda: context.bot.send_photo(chat_id, photo=data, caption=caption)
+        )
+    except Forbidden:
+        _record_blocked(context, youth_id=youth_id, text=caption)
+        return None
+    _record_outgoing(
+        context,
+        youth_id=youth_id,
+        text=caption,
+        telegram_message_id=sent.message_id,
+        media_kind=MediaKind.PHOTO,
+        file_id=sent.photo[-1].file_id if sent.photo else None,
+    )
+    return sent
+
+
 def _record_outgoing(
     context: ContextTypes.DEFAULT_TYPE,
     *,
@@ -157,5 +184,5 @@ async def remove_buttons(update: Update) -> None:
     if query is not None and query.message is not None:
         try:
             await query.edit_message_reply_markup(reply_markup=None)
-        except Forbidden:
-            return
+        except (Forbidden, BadRequest):
+            return  # blocked, or the buttons were already gone (a double tap)

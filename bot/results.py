@@ -7,10 +7,9 @@ import gettext
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import Forbidden
 from telegram.ext import ContextTypes
 
-from bot.replies import say
+from bot.replies import say, send_photo
 from bot.safety import enter_safety_flow
 from core.charts import radar_png
 from core.dialogs.engine import AnswerValue
@@ -104,10 +103,11 @@ async def send_result(
         await say(context, chat_id=chat_id, youth_id=youth_id, text=line)
     chart = await asyncio.to_thread(chart_of, t, run)  # ~80 ms of drawing off the event loop
     if chart is not None:
-        try:
-            await context.bot.send_photo(chat_id, photo=chart, caption=_(run.dialogue.title))
-        except Forbidden:
-            return
+        sent = await send_photo(
+            context, chat_id=chat_id, youth_id=youth_id, data=chart, caption=_(run.dialogue.title)
+        )
+        if sent is None:
+            return  # the young person blocked the bot
     for tip in run.outcome.tips[:MAX_TIPS]:
         await say(context, chat_id=chat_id, youth_id=youth_id, text="💡 " + _(tip))
     directory = load_directory()
@@ -118,13 +118,10 @@ async def send_result(
             if service.url
             else None
         )
-        await say(
-            context,
-            chat_id=chat_id,
-            youth_id=youth_id,
-            text=f"{_(service.name)}: {_(service.description)}",
-            reply_markup=buttons,
-        )
+        text = f"{_(service.name)}: {_(service.description)}"
+        if service.phone:
+            text += f" ☎ {service.phone}"
+        await say(context, chat_id=chat_id, youth_id=youth_id, text=text, reply_markup=buttons)
     if run.outcome.offer == "safety":
         await enter_safety_flow(
             context,

@@ -5,10 +5,19 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import traceback
 from typing import Any
 
 # Attributes every LogRecord has; anything else was passed with `extra=` and is logged as a field.
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+
+
+def where_it_failed(exc_info: Any) -> str:
+    """The traceback and the exception's type, without its message: messages can quote what
+    a young person wrote (a value that failed to parse, a row that failed to store)."""
+    kind, _value, trace = exc_info
+    frames = "".join(traceback.format_tb(trace))
+    return f"{frames}{kind.__module__}.{kind.__qualname__} (message left out)"
 
 
 class JsonFormatter(logging.Formatter):
@@ -30,8 +39,8 @@ class JsonFormatter(logging.Formatter):
             "event": record.getMessage(),
         }
         entry.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD})
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+        if record.exc_info and record.exc_info[0] is not None:
+            entry["exception"] = where_it_failed(record.exc_info)
         line = json.dumps(entry, default=str, ensure_ascii=False)
         for secret in self.secrets:
             line = line.replace(secret, "[redacted]")

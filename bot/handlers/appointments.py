@@ -37,7 +37,7 @@ async def on_attendance(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         youth = youth_of(session, update)
         youth_id, language = row_id(youth), language_of(update, youth)
         appointment = _own_current(
-            session.get(Appointment, int(appointment_id)) if appointment_id.isdigit() else None,
+            session.get(Appointment, int(appointment_id)) if appointment_id.isdecimal() else None,
             youth_id,
             version,
         )
@@ -92,7 +92,7 @@ async def on_new_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         youth = youth_of(session, update)
         youth_id, language = row_id(youth), language_of(update, youth)
         appointment = _own_current(
-            session.get(Appointment, int(appointment_id)) if appointment_id.isdigit() else None,
+            session.get(Appointment, int(appointment_id)) if appointment_id.isdecimal() else None,
             youth_id,
             version,
         )

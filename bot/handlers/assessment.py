@@ -15,11 +15,23 @@ from bot.render import ask_keyboard, ask_text
 from bot.replies import answer_tap, remove_buttons, say
 from bot.results import FinishedRun, send_result
 from bot.runtime import dialogues_of, engine_of, language_of, youth_of
+from bot.safety import CRISIS_TEXT
 from core.db import transaction
-from core.dialogs.engine import Answer, Ask, Control, Finished, Pick, Screen, State, Toggle, Typed
+from core.dialogs.engine import (
+    NUMBER,
+    Answer,
+    Ask,
+    Control,
+    Finished,
+    Pick,
+    Screen,
+    State,
+    Toggle,
+    Typed,
+)
 from core.dialogs.schema import Dialogue
 from core.i18n import gettext_for
-from core.models import Assessment, AssessmentStatus, Consent, row_id
+from core.models import Assessment, AssessmentStatus, Consent, Youth, row_id
 from core.services.assessments import (
     access_open_assessment,
     answers_of,
@@ -28,27 +40,71 @@ from core.services.assessments import (
     finished_runs,
     outcome_of,
 )
+from core.services.audit import do_audit
 from core.services.youth import access_youth_by_telegram_id
 
 CONTROLS = {"done", "skip", "back", "pause"}
 
 
-def dialogue_list(context: ContextTypes.DEFAULT_TYPE, language: str) -> InlineKeyboardMarkup:
+def dialogue_list(
+    context: ContextTypes.DEFAULT_TYPE, language: str, *, instead: bool = False
+) -> InlineKeyboardMarkup:
+    """The dialogues as buttons; `instead` marks a choice that sets an unfinished run aside."""
     _ = gettext_for(language).gettext
+    prefix = "dlgnew" if instead else "dlg"
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(_(d.title), callback_data=f"dlg:{d.id}")]
+            [InlineKeyboardButton(_(d.title), callback_data=f"{prefix}:{d.id}")]
             for d in dialogues_of(context).values()
         ]
     )
 
 
+def _resumable(session: Session, youth: Youth, dialogues: dict[str, Dialogue]) -> Assessment | None:
+    """The unfinished run that can go on; one whose dialogue file changed is set aside."""
+    unfinished = access_open_assessment(session, youth=youth)
+    if unfinished is None:
+        return None
+    dialogue = dialogues.get(unfinished.dialogue_id)
+    if dialogue is None or dialogue.version != unfinished.dialogue_version:
+        unfinished.status = AssessmentStatus.ABANDONED
+        session.add(unfinished)
+        return None
+    return unfinished
+
+
+async def _offer_to_continue(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    *,
+    youth_id: int,
+    language: str,
+    assessment_id: int,
+    dialogue: Dialogue,
+) -> None:
+    """Ask whether to go on with the unfinished run, or choose another dialogue."""
+    _ = gettext_for(language).gettext
+    await say(
+        context,
+        chat_id=update.effective_chat.id,
+        youth_id=youth_id,
+        text=_("Continue where you left off? ({title})").format(title=_(dialogue.title)),
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(_("▶ Continue"), callback_data=f"resume:{assessment_id}")],
+                [InlineKeyboardButton(_("Choose another"), callback_data="dlg:list")],
+            ]
+        ),
+    )
+
+
 async def open_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The Self-assessment menu item: continue an unfinished one, or choose."""
+    dialogues = dialogues_of(context)
     with transaction(engine_of(context)) as session:
         youth = youth_of(session, update)
         youth_id, language, consent = row_id(youth), language_of(update, youth), youth.consent
-        unfinished = access_open_assessment(session, youth=youth)
+        unfinished = _resumable(session, youth, dialogues)
         unfinished_id = unfinished.id if unfinished else None
         unfinished_dialogue = unfinished.dialogue_id if unfinished else None
     _ = gettext_for(language).gettext
@@ -61,24 +117,14 @@ async def open_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             text=_("Self-assessment needs me to keep your answers. /privacy lets you allow it."),
         )
         return
-    dialogues = dialogues_of(context)
     if unfinished_id is not None and unfinished_dialogue in dialogues:
-        title = _(dialogues[unfinished_dialogue].title)
-        await say(
+        await _offer_to_continue(
+            update,
             context,
-            chat_id=chat_id,
             youth_id=youth_id,
-            text=_("Continue where you left off? ({title})").format(title=title),
-            reply_markup=InlineKeyboardMarkup(
-                [
-                    [
-                        InlineKeyboardButton(
-                            _("▶ Continue"), callback_data=f"resume:{unfinished_id}"
-                        )
-                    ],
-                    [InlineKeyboardButton(_("Choose another"), callback_data="dlg:list")],
-                ]
-            ),
+            language=language,
+            assessment_id=unfinished_id,
+            dialogue=dialogues[unfinished_dialogue],
         )
         return
     await say(
@@ -91,26 +137,41 @@ async def open_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_choose_dialogue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """`dlg:<id>` starts that dialogue; `dlg:list` shows the list."""
-    choice = update.callback_query.data.partition(":")[2]
+    """`dlg:<id>` starts a dialogue, or offers to continue an unfinished run (an old button or
+    a nudge must not throw a run away); `dlgnew:<id>` sets the unfinished run aside; `dlg:list`
+    lists the dialogues to choose instead."""
+    prefix, _sep, choice = update.callback_query.data.partition(":")
     dialogues = dialogues_of(context)
     with transaction(engine_of(context)) as session:
         youth = youth_of(session, update)
         youth_id, language, consent = row_id(youth), language_of(update, youth), youth.consent
+        unfinished = _resumable(session, youth, dialogues) if prefix == "dlg" else None
+        unfinished_id = unfinished.id if unfinished else None
+        unfinished_dialogue = unfinished.dialogue_id if unfinished else None
         started = None
-        if choice in dialogues and consent == Consent.GIVEN:
+        if choice in dialogues and consent == Consent.GIVEN and unfinished is None:
             started = do_start_assessment(session, youth=youth, dialogue=dialogues[choice])
             assessment_id = row_id(started[0])
     _ = gettext_for(language).gettext
     await answer_tap(update)
     chat_id = update.effective_chat.id
+    if choice in dialogues and unfinished_id is not None and unfinished_dialogue:
+        await _offer_to_continue(
+            update,
+            context,
+            youth_id=youth_id,
+            language=language,
+            assessment_id=unfinished_id,
+            dialogue=dialogues[unfinished_dialogue],
+        )
+        return
     if started is None:
         await say(
             context,
             chat_id=chat_id,
             youth_id=youth_id,
             text=_("Which one would you like to do? 👇"),
-            reply_markup=dialogue_list(context, language),
+            reply_markup=dialogue_list(context, language, instead=choice == "list"),
         )
         return
     dialogue = dialogues[choice]
@@ -149,7 +210,7 @@ def _parse_code(code: str) -> Answer | None:
     if code in CONTROLS:
         return Control(code)  # type: ignore[arg-type]
     kind, value = code[:1], code[1:]
-    if kind == "v" and value.lstrip("-").isdigit():
+    if kind == "v" and NUMBER.fullmatch(value):
         return Pick(int(value))
     if kind == "o":
         return Pick(value)
@@ -292,19 +353,28 @@ async def _show(
 
 
 async def on_coach_offer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """'Talk to my coach' from a result: the handover is built by the coach-panel issue."""
+    """'Talk to my coach' from a result. The handover is built by the coach-panel issue; until
+    then the wish is kept for the coach and the crisis numbers are repeated."""
     with transaction(engine_of(context)) as session:
         youth = youth_of(session, update)
         youth_id, language = row_id(youth), language_of(update, youth)
+        do_audit(
+            session,
+            actor="youth",
+            action="coach.requested",
+            youth_id=youth_id,
+            coach_id=youth.coach_id,
+        )
+    _ = gettext_for(language).gettext
     await answer_tap(update)
+    chat_id = update.effective_chat.id
     await say(
         context,
-        chat_id=update.effective_chat.id,
+        chat_id=chat_id,
         youth_id=youth_id,
-        text=gettext_for(language).gettext(
-            "This part is coming soon. Thank you for your patience! 🙂"
-        ),
+        text=_("Chatting with your coach here is coming soon. I saved your wish for your coach."),
     )
+    await say(context, chat_id=chat_id, youth_id=youth_id, text=_(CRISIS_TEXT))
 
 
 async def on_later(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -189,7 +189,7 @@ async def answer_consent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             chat_id=chat_id,
             youth_id=youth_id,
             text=_(
-                "Okay, I won't keep your answers, only this choice. /privacy lets you change it."
+                "Okay, I keep only this choice. Help and the menu still work; /privacy changes it."
             ),
         )
     if coach_name:

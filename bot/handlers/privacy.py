@@ -148,7 +148,7 @@ async def delete(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def answer_erase(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Erase on a fresh Yes; a Cancel or an old button erases nothing."""
     _prefix, choice, asked_at = update.callback_query.data.split(":", 2)
-    fresh = asked_at.isdigit() and time.time() - int(asked_at) <= ERASE_QUESTION_LIFETIME_SECONDS
+    fresh = asked_at.isdecimal() and time.time() - int(asked_at) <= ERASE_QUESTION_LIFETIME_SECONDS
     erased = False
     with transaction(engine_of(context)) as session:
         youth = access_youth_by_telegram_id(session, telegram_user_id=update.effective_user.id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import ChatMember, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
@@ -116,6 +117,17 @@ async def on_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             do_touch(session, youth=youth)
 
 
+def _stored_language(context: ContextTypes.DEFAULT_TYPE, update: Update) -> str:
+    """The young person's chosen language, if the database still answers."""
+    user = update.effective_user
+    try:
+        with transaction(engine_of(context)) as session:
+            youth = access_youth_by_telegram_id(session, telegram_user_id=user.id) if user else None
+            return language_of(update, youth)
+    except SQLAlchemyError:
+        return language_of(update, None)
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the failure without message text, and never leave the young person without an answer."""
     error = context.error
@@ -127,9 +139,14 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
     if not isinstance(update, Update) or update.effective_chat is None:
         return
+    if update.callback_query is not None:
+        try:
+            await update.callback_query.answer()
+        except TelegramError:
+            log.info("could not answer the tap after a failure")
     if update.effective_chat.type != ChatType.PRIVATE:
         return
-    language = language_of(update, None)
+    language = _stored_language(context, update)
     try:
         await context.bot.send_message(
             update.effective_chat.id,

@@ -7,6 +7,7 @@ resumes exactly where the young person stopped.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -14,6 +15,7 @@ from core.dialogs.scales import CHOICE, MULTI, NUMERIC_SCALES
 from core.dialogs.schema import Dialogue, Question
 
 AnswerValue = int | str | list[str] | None  # None: skipped
+NUMBER = re.compile(r"-?\d+")  # \d: decimal digits in any script, all of which int() reads
 
 
 @dataclass(frozen=True)
@@ -212,7 +214,7 @@ def _valid_pick(dialogue: Dialogue, question: Question, value: int | str) -> boo
 def _parse_typed(dialogue: Dialogue, question: Question, text: str) -> Answer | None:
     """A typed number: a value on a numeric scale, or an option's 1-based number."""
     cleaned = text.strip().rstrip(".")
-    if not cleaned.lstrip("-").isdigit():
+    if not NUMBER.fullmatch(cleaned):
         return None
     number = int(cleaned)
     scale = dialogue.scale_of(question)

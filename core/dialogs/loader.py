@@ -11,6 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from core.dialogs.schema import Dialogue
+from core.directory import load_directory
 from core.i18n import LANGUAGES, translator
 
 DIALOGS_DIR = Path(__file__).resolve().parent.parent.parent / "dialogs"
@@ -110,4 +111,25 @@ def load_dialogues(folder: Path | None = None) -> dict[str, Dialogue]:
         seen_in[dialogue.id] = path.name
     if not dialogues:
         raise DialogueFileError(f"{folder}: no dialogue files (*.yaml)")
+    _check_services(folder, dialogues)
     return dialogues
+
+
+def _check_services(folder: Path, dialogues: dict[str, Dialogue]) -> None:
+    """Every service a question offers exists in services.yaml, translated."""
+    directory = load_directory()
+    for dialogue in dialogues.values():
+        for question in dialogue.questions:
+            for service_id in question.services:
+                if service_id not in directory:
+                    path = folder / f"{dialogue.id}.yaml"
+                    text = path.read_text(encoding="utf-8") if path.exists() else ""
+                    raise DialogueFileError(
+                        f"{path.name}:{_find_line(text, service_id)}: question {question.id!r} "
+                        f"offers service {service_id!r}, which services.yaml does not list"
+                    )
+    service_texts = [t for s in directory.values() for t in (s.name, s.description)]
+    missing = untranslated(service_texts)
+    if missing:
+        language, msgid = missing[0]
+        raise DialogueFileError(f"services.yaml: {msgid!r} has no {language} translation")

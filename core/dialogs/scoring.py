@@ -55,6 +55,20 @@ def score(dialogue: Dialogue, answers: dict[str, AnswerValue]) -> tuple[float | 
     return None, None
 
 
+def highest_possible(dialogue: Dialogue, answers: dict[str, AnswerValue]) -> float | None:
+    """For WHO-5 with skipped items: the best score the answers still allow (skipped = 5).
+
+    Skipping one question must not hide a score that is already certain to be low.
+    """
+    if dialogue.scoring != "who5":
+        return None
+    values = numeric_answers(dialogue, answers)
+    if not values:
+        return None
+    missing = WHO5_ITEMS - len(values)
+    return float(who5_index(sum(values.values()) + 5 * missing))
+
+
 def _meaningful_change(dialogue: Dialogue, question: Question) -> float:
     scale = NUMERIC_SCALES[dialogue.scale_of(question)]
     return max(1.0, 0.15 * (scale.high - scale.low))
@@ -89,8 +103,9 @@ def outcome(
     total, raw = score(dialogue, answers)
     offer: Literal["coach", "safety"] | None = None
     message = None
-    if total is not None:
-        triggered = [rule for rule in dialogue.rules if total <= rule.score_at_most]
+    at_most = total if total is not None else highest_possible(dialogue, answers)
+    if at_most is not None:
+        triggered = [rule for rule in dialogue.rules if at_most <= rule.score_at_most]
         # The most serious offer wins: the safety flow before a talk with the coach.
         triggered.sort(key=lambda rule: (rule.offer != "safety", rule.score_at_most))
         if triggered:

@@ -6,6 +6,7 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from core.models import (
+    Assessment,
     AuditEvent,
     Coach,
     Consent,
@@ -13,6 +14,7 @@ from core.models import (
     Message,
     Youth,
     YouthStatus,
+    row_id,
     utcnow,
 )
 from core.services.audit import do_audit
@@ -62,13 +64,25 @@ def do_set_consent(
         youth.first_name = first_name
     else:
         youth.first_name = None
-        session.execute(delete(Message).where(col(Message.youth_id) == youth.id))
+        _erase_kept_answers(session, youth_id=row_id(youth))
     session.add(youth)
     do_audit(
         session,
         actor="youth",
         action="consent.given" if given else "consent.declined",
         youth_id=youth.id,
+    )
+
+
+def _erase_kept_answers(session: Session, *, youth_id: int) -> None:
+    """What consent covered: messages, self-assessments (answers go with them), and the audit
+    events about them (scores, exports). Appointments stay: the coach made those."""
+    session.execute(delete(Message).where(col(Message.youth_id) == youth_id))
+    session.execute(delete(Assessment).where(col(Assessment.youth_id) == youth_id))
+    session.execute(
+        delete(AuditEvent).where(
+            col(AuditEvent.youth_id) == youth_id, col(AuditEvent.action).not_like("consent.%")
+        )
     )
 
 
@@ -86,8 +100,8 @@ def do_erase_youth(session: Session, *, youth: Youth) -> None:
     What remains is one audit event that says an erasure happened, with nothing that
     identifies whom it was about.
     """
-    youth_id = youth.id
-    session.execute(delete(Message).where(col(Message.youth_id) == youth_id))
+    youth_id = row_id(youth)
+    _erase_kept_answers(session, youth_id=youth_id)
     session.execute(delete(AuditEvent).where(col(AuditEvent.youth_id) == youth_id))
     session.execute(
         update(InviteCode)

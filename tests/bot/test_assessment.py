@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from core.dialogs.loader import load_dialogues
 from core.dialogs.scales import NUMERIC_SCALES
 from core.i18n import gettext_for
-from core.models import Assessment, AssessmentAnswer, AuditEvent, Youth
+from core.models import Assessment, AssessmentAnswer, AuditEvent, Message, Youth
 from core.services.assessments import history
 from tests.bot.transcript import buttons, said
 
@@ -93,6 +93,35 @@ async def test_the_chart_is_a_phone_sized_png_in_the_youths_language(polku):
     width, height = png_size(data)
     assert 500 <= width <= 1200 and 500 <= height <= 1200
     assert 20_000 < len(data) < 400_000
+    assert photo["caption"] == "Livet just nu"  # the title, in Swedish
+    with Session(polku.engine) as session:
+        kinds = session.exec(select(Message.media_kind).where(Message.direction == "bot")).all()
+    assert "photo" in kinds  # the chart is part of the chat the coach sees
+
+
+async def test_an_old_start_button_offers_to_continue_instead_of_starting_over(polku):
+    youth = await polku.onboarded("Aino", "en")
+    await youth.says(MENU_ITEM)
+    listing = youth.last_reply
+    await youth.taps("Life right now")
+    await youth.taps("6")
+    replies = await youth.taps_on(listing["message_id"], "Life right now")  # a double tap
+    assert said(replies, "Continue where you left off?")
+    replies = await youth.taps("▶ Continue")
+    assert said(replies, "2/10")
+    with Session(polku.engine) as session:
+        assert len(session.exec(select(Assessment)).all()) == 1
+
+
+async def test_talk_to_my_coach_after_a_result_is_kept_and_repeats_help(polku):
+    youth = await polku.onboarded("Aino", "en")
+    await begin(polku, youth, "en", "who5")
+    await answer_everything(youth, DIALOGUES["who5"], "en", value=2)
+    replies = await youth.taps("💬 Talk to my coach")
+    assert said(replies, "I saved your wish for your coach.")
+    assert said(replies, "MIELI 09 2525 0111")
+    with Session(polku.engine) as session:
+        assert "coach.requested" in session.exec(select(AuditEvent.action)).all()
 
 
 async def test_skip_back_pause_and_resume_after_a_restart(polku):

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from core.db import transaction
 from core.i18n import LANGUAGE_NAMES, gettext_for
-from core.models import Consent, Message, Youth
+from core.models import Assessment, AssessmentAnswer, Consent, Message, Youth
 from core.services.invites import do_create_invite
 from tests.bot.transcript import buttons, said
 
@@ -57,7 +57,7 @@ async def test_declining_consent_keeps_only_the_choice(polku):
     await youth.says("/start")
     await youth.taps("suomi")
     replies = await youth.taps("Ei kiitos")
-    assert said(replies, "en tallenna vastauksiasi")
+    assert said(replies, "tallennan vain tämän valinnan. Apu ja valikko toimivat")
     assert youth.reply_keyboard is not None  # the menu still works
 
     await youth.says("Tämä ei tallennu")
@@ -79,13 +79,20 @@ async def test_consent_can_be_given_later_in_privacy(polku):
     await youth.taps("Yes, keep them")
     assert stored_youth(polku, youth).consent == Consent.GIVEN
 
+    await youth.says("📝 Self-assessment")
+    await youth.taps("Study skills")
+    await youth.taps("4")  # one answer kept, with consent
+
     await youth.says("/privacy")
     replies = await youth.taps("Stop keeping my answers")
     assert said(replies, "I erased your answers and messages")
     stored = stored_youth(polku, youth)
     assert stored.consent == Consent.DECLINED
+    await youth.says("5")  # typing a number now answers nothing: the run is gone
     with Session(polku.engine) as session:
         assert session.exec(select(Message).where(Message.youth_id == stored.id)).all() == []
+        assert session.exec(select(Assessment)).all() == []
+        assert session.exec(select(AssessmentAnswer)).all() == []
 
 
 async def test_an_old_consent_button_does_not_act_again(polku):
@@ -141,10 +148,9 @@ async def test_language_can_be_changed_any_time(polku):
     assert stored_youth(polku, youth).language == "en"
 
 
-@pytest.mark.parametrize("label", MENU[1:3])
-async def test_menu_items_not_built_yet_say_so_honestly(polku, label):
+async def test_a_menu_item_not_built_yet_says_so_honestly(polku):
     youth = await polku.onboarded("Aino", "fi")
-    replies = await youth.says(gettext_for("fi").gettext(label))
+    replies = await youth.says(gettext_for("fi").gettext(MENU[2]))
     assert said(replies, "Tämä osa tulee pian")
 
 
@@ -185,5 +191,15 @@ async def test_commands_are_published_in_each_language(polku):
     by_language = {c["params"].get("language_code"): c["params"]["commands"] for c in calls}
     assert set(by_language) >= {None, "fi", "sv", "en"}
     names = [c["command"] for c in by_language["sv"]]
-    assert names == ["start", "help", "language", "privacy", "mydata", "delete"]
+    assert names == ["start", "help", "language", "privacy", "mydata", "delete", "appointments"]
     assert by_language["sv"][1]["description"] == "Vad Polku kan göra"
+
+
+async def test_a_double_tap_is_not_an_error(polku, caplog):
+    youth = polku.youth("Aino", language_code="fi")
+    await youth.says("/start")
+    question = youth.last_reply
+    await youth.taps("English")
+    await youth.taps_on(question["message_id"], "English")
+    assert not said(youth.inbox, "Sorry, something went wrong")
+    assert not said(youth.inbox, "Anteeksi")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+import pytest
 from telegram import Chat, Message, Update, User
 from telegram.ext import TypeHandler
 
@@ -109,3 +110,19 @@ async def test_the_job_queue_runs_inside_the_bot(polku):
     polku.application.job_queue.run_once(job, when=0)
     await ran.wait()
     assert polku.application.job_queue.scheduler.running
+
+
+@pytest.mark.parametrize(("status", "retry_after"), [(429, 1), (409, None), (502, None)])
+async def test_polling_survives_errors_from_get_updates(polku, monkeypatch, status, retry_after):
+    waits: list[float] = []
+
+    async def note_the_wait(_stop_waiter, seconds: float) -> None:
+        waits.append(seconds)  # and go on at once: no real waiting in tests
+
+    monkeypatch.setattr("bot.polling.wait_unless_stopped", note_the_wait)
+    polku.standin.fail("getUpdates", status=status, retry_after=retry_after)
+    youth = polku.youth("Aino", language_code="en")
+    replies = await youth.says("/start")
+    assert "Choose your language" in replies[-1]["text"]
+    if retry_after:
+        assert float(retry_after) in waits

@@ -72,6 +72,9 @@ def test_a_typed_number_is_an_answer_and_nonsense_asks_again(dialogues):
     assert isinstance(screen, Ask) and screen.hint == "not_understood" and screen.number == 2
     state, screen = step(life, state, Typed("11"))
     assert screen.hint == "not_understood" and len(state.answers) == 1
+    for odd in ("²", "--5", "7½", "", "  "):
+        state, screen = step(life, state, Typed(odd))
+        assert screen.hint == "not_understood" and len(state.answers) == 1
 
 
 def test_multi_select_ticks_unticks_and_is_done(dialogues):

@@ -102,3 +102,15 @@ def test_start_up_stops_on_a_broken_file(tmp_path, monkeypatch, engine):
     monkeypatch.setattr("core.dialogs.loader.DIALOGS_DIR", tmp_path)
     with pytest.raises(DialogueFileError, match=r"broken\.yaml:\d+: version"):
         build_application(Settings(_env_file=None), engine)
+
+
+def test_a_service_that_services_yaml_does_not_list(tmp_path):
+    life = (DIALOGS_DIR / "life_areas.yaml").read_text(encoding="utf-8")
+    first_service = next(line for line in life.splitlines() if "services:" in line)
+    broken(
+        tmp_path,
+        life.replace(first_service, "    services: [no_such_service]", 1),
+        name="life_areas.yaml",
+    )
+    with pytest.raises(DialogueFileError, match="offers service 'no_such_service'"):
+        load_dialogues(tmp_path)

@@ -40,11 +40,16 @@ def test_who5_is_raw_sum_times_four_with_offers_at_the_cut_offs(who5, raw, index
     assert outcome(who5, answers).offer == offer
 
 
-def test_who5_with_a_skipped_item_has_no_score(who5):
-    answers = answers_summing_to(who5, 5)
-    answers[who5.questions[2].id] = None
+def test_who5_with_a_skipped_item_has_no_score_but_still_offers_help(who5):
+    answers = {q.id: 0 for q in who5.questions}
+    answers[who5.questions[2].id] = None  # 0+0+?+0+0: at most 5 × 4 = 20
     assert score(who5, answers) == (None, None)
+    assert outcome(who5, answers).offer == "safety"
+    answers = {q.id: 2 for q in who5.questions}
+    answers[who5.questions[0].id] = None  # at most (8 + 5) × 4 = 52: not certain
     assert outcome(who5, answers).offer is None
+    answers[who5.questions[1].id] = 0  # at most (6 + 5) × 4 = 44
+    assert outcome(who5, answers).offer == "coach"
 
 
 def test_life_areas_summary_names_strong_low_and_changed_areas():
