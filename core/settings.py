@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     secret_key: str = Field(default="", alias="POLKU_SECRET_KEY")
     timezone: str = Field(default="Europe/Helsinki", alias="POLKU_TIMEZONE")
     reassess_after_days: int = Field(default=28, ge=1, alias="POLKU_REASSESS_AFTER_DAYS")
+    reminder_hours: dict[str, list[int]] = Field(
+        default_factory=lambda: {
+            k: [24, 2] for k in ("meeting", "trial_day", "introduction", "other")
+        },
+        alias="POLKU_REMINDER_HOURS",
+    )
 
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:

@@ -6,13 +6,17 @@ import argparse
 import asyncio
 import getpass
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import segno
+from sqlmodel import Session, col, select
 from telegram import Bot
 
 from core.db import make_engine, transaction
-from core.models import Role
+from core.models import Appointment, Coach, Role, Youth, utcnow
+from core.services.appointment_import import check_csv, parse_local_time
+from core.services.appointments import AppointmentError, do_book, do_cancel, do_move
 from core.services.coaches import CoachError, access_coach_by_login, do_add_coach
 from core.services.invites import deep_link, do_create_invite
 from core.settings import Settings, get_settings
@@ -83,6 +87,126 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _appointment(session: Session, appointment_id: int) -> Appointment:
+    appointment = session.get(Appointment, appointment_id)
+    if appointment is None:
+        raise AppointmentError(f"no appointment with id {appointment_id}")
+    return appointment
+
+
+def _coach(session: Session, login: str | None) -> Coach | None:
+    if login is None:
+        return None
+    coach = access_coach_by_login(session, login=login)
+    if coach is None:
+        raise CoachError(f"no active coach with login {login!r}")
+    return coach
+
+
+def cmd_appointment_add(settings: Settings, args: argparse.Namespace) -> int:
+    engine = make_engine(settings.database_url)
+    with transaction(engine) as session:
+        youth = session.get(Youth, args.youth)
+        if youth is None:
+            raise AppointmentError(f"no young person with id {args.youth}")
+        appointment = do_book(
+            session,
+            youth=youth,
+            coach=_coach(session, args.coach),
+            kind=args.kind,
+            title=args.title,
+            starts_at=_start(args.start, settings),
+            duration_minutes=args.duration,
+            place=args.place,
+            latitude=args.lat,
+            longitude=args.lon,
+            bring=args.bring,
+            notes=args.notes,
+            tz=settings.tz,
+            reminder_hours=settings.reminder_hours,
+        )
+        print(f"Appointment {appointment.id} booked; its reminders are scheduled.")
+    return 0
+
+
+def _start(text: str, settings: Settings) -> datetime:
+    try:
+        return parse_local_time(text, settings.tz)
+    except ValueError as exc:
+        raise AppointmentError("--start must look like 2026-12-01 10:00") from exc
+
+
+def cmd_appointment_move(settings: Settings, args: argparse.Namespace) -> int:
+    engine = make_engine(settings.database_url)
+    with transaction(engine) as session:
+        do_move(
+            session,
+            appointment=_appointment(session, args.id),
+            starts_at=_start(args.start, settings),
+            tz=settings.tz,
+            reminder_hours=settings.reminder_hours,
+        )
+    print(f"Appointment {args.id} moved; the young person is told and old buttons go stale.")
+    return 0
+
+
+def cmd_appointment_cancel(settings: Settings, args: argparse.Namespace) -> int:
+    engine = make_engine(settings.database_url)
+    with transaction(engine) as session:
+        do_cancel(session, appointment=_appointment(session, args.id), tz=settings.tz)
+    print(f"Appointment {args.id} cancelled; the young person is told.")
+    return 0
+
+
+def cmd_appointment_list(settings: Settings, args: argparse.Namespace) -> int:
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        query = select(Appointment).order_by(col(Appointment.starts_at))
+        if args.youth is not None:
+            query = query.where(Appointment.youth_id == args.youth)
+        for a in session.exec(query).all():
+            when = a.starts_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+            print(f"{a.id}\t{when}\t{a.kind}\t{a.status}\tyouth {a.youth_id}\t{a.title}")
+    return 0
+
+
+def cmd_appointment_import(settings: Settings, args: argparse.Namespace) -> int:
+    text = Path(args.file).read_text(encoding="utf-8-sig")
+    engine = make_engine(settings.database_url)
+    with transaction(engine) as session:
+        coach = _coach(session, args.coach)
+        rows, errors = check_csv(session, text=text, tz=settings.tz, now=utcnow())
+        if errors:
+            for error in errors:
+                print(f"{args.file}: {error}", file=sys.stderr)
+            print(f"Nothing imported: {len(errors)} row(s) need fixing.", file=sys.stderr)
+            return 2
+        for done, row in enumerate(rows, start=1):
+            youth = session.get(Youth, row.youth_id)
+            if youth is None:  # checked above; the file and the database cannot disagree here
+                raise AppointmentError(f"line {row.line}: the young person is gone")
+            do_book(
+                session,
+                youth=youth,
+                coach=coach,
+                kind=row.kind,
+                title=row.title,
+                starts_at=row.starts_at,
+                duration_minutes=row.duration_minutes,
+                place=row.place,
+                latitude=row.latitude,
+                longitude=row.longitude,
+                bring=row.bring,
+                notes=row.notes,
+                tz=settings.tz,
+                reminder_hours=settings.reminder_hours,
+            )
+            if done % 100 == 0 or done == len(rows):
+                print(f"\rbooked {done}/{len(rows)}", end="", flush=True)
+    print(f"\nImported {len(rows)} appointment(s).")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line; every command and option is documented in README."""
     parser = argparse.ArgumentParser(prog="polku", description="Polku guidance bot")
@@ -109,6 +233,40 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("--coach", required=True, help="login of the coach the invite is for")
     invite.add_argument("--qr", help="where to write the QR code PNG (default invite-CODE.png)")
     invite.set_defaults(func=cmd_invite)
+
+    appointment = commands.add_parser("appointment", help="book, move, cancel, list, import")
+    appointment_commands = appointment.add_subparsers(dest="appointment_command", required=True)
+    add_one = appointment_commands.add_parser(
+        "add", help="book a meeting, trial day or introduction"
+    )
+    add_one.add_argument("--youth", type=int, required=True, help="the young person's id")
+    add_one.add_argument("--kind", required=True, help="meeting, trial_day, introduction, other")
+    add_one.add_argument("--title", required=True)
+    add_one.add_argument("--start", required=True, help="local time: 2026-12-01 10:00")
+    add_one.add_argument("--duration", type=int, default=60, help="minutes (default 60)")
+    add_one.add_argument("--place", help="address shown to the young person")
+    add_one.add_argument("--lat", type=float, help="latitude, for 'Where is it?'")
+    add_one.add_argument("--lon", type=float, help="longitude")
+    add_one.add_argument("--bring", help="what to bring")
+    add_one.add_argument("--notes", help="notes for the young person")
+    add_one.add_argument("--coach", help="login of the coach who booked it")
+    add_one.set_defaults(func=cmd_appointment_add)
+    move = appointment_commands.add_parser("move", help="give an appointment a new time")
+    move.add_argument("--id", type=int, required=True)
+    move.add_argument("--start", required=True, help="local time: 2026-12-01 10:00")
+    move.set_defaults(func=cmd_appointment_move)
+    cancel = appointment_commands.add_parser("cancel", help="cancel an appointment")
+    cancel.add_argument("--id", type=int, required=True)
+    cancel.set_defaults(func=cmd_appointment_cancel)
+    listing = appointment_commands.add_parser("list", help="list appointments")
+    listing.add_argument("--youth", type=int, help="only this young person's")
+    listing.set_defaults(func=cmd_appointment_list)
+    importing = appointment_commands.add_parser(
+        "import", help="book many from a CSV file; a file with any error imports nothing"
+    )
+    importing.add_argument("file", help="CSV with columns youth_id,kind,title,start,…")
+    importing.add_argument("--coach", help="login of the coach who booked them")
+    importing.set_defaults(func=cmd_appointment_import)
     return parser
 
 
@@ -119,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(secrets=[settings.telegram_bot_token, settings.webhook_secret])
     try:
         return int(args.func(settings, args))
-    except CoachError as exc:
+    except (CoachError, AppointmentError) as exc:
         print(f"polku: {exc}", file=sys.stderr)
         return 2
 

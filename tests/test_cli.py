@@ -79,3 +79,116 @@ def test_invite_prints_the_deep_link_and_writes_a_qr_png(monkeypatch, polku_env,
 def test_invite_for_an_unknown_coach_fails_clearly(monkeypatch, polku_env, capsys):
     assert run(monkeypatch, ["invite", "--coach", "nobody"]) == 2
     assert "no active coach" in capsys.readouterr().err
+
+
+@pytest.fixture
+def a_youth(polku_env):
+    from core.db import transaction
+    from core.models import Consent, Youth
+
+    with transaction(polku_env) as session:
+        youth = Youth(telegram_user_id=5, chat_id=5, language="fi", consent=Consent.GIVEN)
+        session.add(youth)
+    return youth
+
+
+def test_appointment_add_move_cancel_and_list(monkeypatch, polku_env, a_youth, capsys):
+    from core.models import Appointment, OutboxMessage
+
+    assert (
+        run(
+            monkeypatch,
+            [
+                "appointment",
+                "add",
+                "--youth",
+                str(a_youth.id),
+                "--kind",
+                "trial_day",
+                "--title",
+                "Kokki-linja",
+                "--start",
+                "2031-05-06 10:00",
+                "--place",
+                "Stadin AO",
+            ],
+        )
+        == 0
+    )
+    with Session(polku_env) as session:
+        appointment = session.exec(select(Appointment)).one()
+        assert appointment.starts_at.isoformat() == "2031-05-06T07:00:00+00:00"  # 10:00 EEST
+        assert len(session.exec(select(OutboxMessage)).all()) == 3
+    assert (
+        run(
+            monkeypatch,
+            ["appointment", "move", "--id", str(appointment.id), "--start", "2031-05-07 12:00"],
+        )
+        == 0
+    )
+    assert run(monkeypatch, ["appointment", "list", "--youth", str(a_youth.id)]) == 0
+    assert "2031-05-07 12:00\ttrial_day\tscheduled" in capsys.readouterr().out
+    assert run(monkeypatch, ["appointment", "cancel", "--id", str(appointment.id)]) == 0
+    with Session(polku_env) as session:
+        assert session.exec(select(Appointment.status)).one() == "cancelled"
+
+
+def test_appointment_add_refuses_a_past_time_kindly(monkeypatch, polku_env, a_youth, capsys):
+    code = run(
+        monkeypatch,
+        [
+            "appointment",
+            "add",
+            "--youth",
+            str(a_youth.id),
+            "--kind",
+            "meeting",
+            "--title",
+            "x",
+            "--start",
+            "2001-01-01 10:00",
+        ],
+    )
+    assert code == 2
+    assert "in the past" in capsys.readouterr().err
+
+
+def test_csv_import_books_all_rows(monkeypatch, polku_env, a_youth, tmp_path, capsys):
+    from core.models import Appointment
+
+    schedule = tmp_path / "schedule.csv"
+    schedule.write_text(
+        "youth_id,kind,title,start,place,latitude,longitude\n"
+        f'{a_youth.id},trial_day,Kokki-linja,2031-05-06 10:00,Stadin AO,"60,2",24.9\n'
+        f"{a_youth.id},introduction,Autoala,2031-05-08 09:00,Varia,,\n",
+        encoding="utf-8",
+    )
+    assert run(monkeypatch, ["appointment", "import", str(schedule)]) == 0
+    assert "Imported 2 appointment(s)." in capsys.readouterr().out
+    with Session(polku_env) as session:
+        rows = session.exec(select(Appointment).order_by(Appointment.starts_at)).all()
+    assert [(a.title, a.latitude) for a in rows] == [("Kokki-linja", 60.2), ("Autoala", None)]
+
+
+def test_csv_import_with_errors_imports_nothing_and_names_the_lines(
+    monkeypatch, polku_env, a_youth, tmp_path, capsys
+):
+    from core.models import Appointment
+
+    schedule = tmp_path / "schedule.csv"
+    schedule.write_text(
+        "youth_id,kind,title,start\n"
+        f"{a_youth.id},trial_day,Kokki-linja,2031-05-06 10:00\n"
+        f"{a_youth.id},party,Bileet,2031-05-06 10:00\n"
+        "999,trial_day,Autoala,2031-05-06 10:00\n"
+        f"{a_youth.id},trial_day,Hius,6.5.2031 klo 10\n",
+        encoding="utf-8",
+    )
+    assert run(monkeypatch, ["appointment", "import", str(schedule)]) == 2
+    err = capsys.readouterr().err
+    assert "line 3: kind must be one of" in err
+    assert "line 4: no young person with id 999" in err
+    assert "line 5: start must look like 2026-12-01 10:00" in err
+    assert "Nothing imported: 3 row(s) need fixing." in err
+    with Session(polku_env) as session:
+        assert session.exec(select(Appointment)).all() == []
