@@ -15,7 +15,16 @@ from telegram.ext import (
 )
 
 from bot import dispatch, jobs
-from bot.handlers import appointments, assessment, menu, onboarding, privacy, record, unexpected
+from bot.handlers import (
+    appointments,
+    assessment,
+    menu,
+    onboarding,
+    portfolio,
+    privacy,
+    record,
+    unexpected,
+)
 from bot.runtime import DIALOGUES_KEY, ENGINE_KEY, SETTINGS_KEY
 from core.dialogs.loader import load_dialogues
 from core.directory import load_directory
@@ -33,6 +42,7 @@ COMMANDS = (
     ("mydata", N_("Get all your data")),
     ("delete", N_("Erase everything about you")),
     ("appointments", N_("Your appointments")),
+    ("portfolio", N_("Your portfolio")),
 )
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -94,6 +104,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     add(CommandHandler("mydata", privacy.mydata, filters=PRIVATE))
     add(CommandHandler("delete", privacy.delete, filters=PRIVATE))
     add(CommandHandler("appointments", appointments.my_appointments, filters=PRIVATE))
+    add(CommandHandler("portfolio", portfolio.portfolio, filters=PRIVATE))
     add(CallbackQueryHandler(onboarding.choose_language, pattern=r"^lang:"))
     add(CallbackQueryHandler(onboarding.answer_consent, pattern=r"^consent:(yes|no)$"))
     add(CallbackQueryHandler(privacy.change_consent, pattern=r"^privacy:(yes|no)$"))
@@ -109,6 +120,8 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         )
     )
     add(CallbackQueryHandler(appointments.on_new_time, pattern=r"^apn:\d+:\d+:(yes|no)$"))
+    add(CallbackQueryHandler(portfolio.on_rating, pattern=r"^fu:\d+:\d+:[1-5]$"))
+    add(CallbackQueryHandler(portfolio.on_step, pattern=r"^fp:\d+:(t[a-z]+|done|c(yes|maybe|no))$"))
     add(CallbackQueryHandler(unexpected.on_stale_tap))
     add(MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE, unexpected.on_edited))
     add(MessageHandler(PRIVATE & filters.COMMAND, unexpected.on_unknown_command))

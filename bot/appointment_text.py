@@ -77,3 +77,31 @@ def attendance_keyboard(
             [InlineKeyboardButton(_("📍 Where is it?"), callback_data=f"{prefix}:where")],
         ]
     )
+
+
+RATING_FACES = ("😞", "🙁", "😐", "🙂", "😄")
+ACTIVITY_LABELS = {
+    "watched": N_("👀 Watched the work"),
+    "tried": N_("🛠 Tried tasks myself"),
+    "talked": N_("💬 Talked with staff or students"),
+    "learned": N_("📚 Learned something new"),
+}
+CONTINUE_LABELS = {"yes": N_("Yes"), "maybe": N_("Maybe"), "no": N_("No")}
+
+
+def followup_message(t: gettext.NullTranslations, appointment: Appointment) -> str:
+    _ = t.gettext
+    return _("🌟 How did it go today: {title}?").format(title=appointment.title)
+
+
+def rating_keyboard(appointment: Appointment) -> InlineKeyboardMarkup:
+    """Five faces, 1–5, tied to this version of the appointment."""
+    prefix = f"fu:{appointment.id}:{appointment.version}"
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(face, callback_data=f"{prefix}:{value}")
+                for value, face in enumerate(RATING_FACES, start=1)
+            ]
+        ]
+    )

@@ -19,11 +19,16 @@ from typing import Any
 
 from aiolimiter import AsyncLimiter
 from sqlalchemy.engine import Engine
-from telegram import Bot
+from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.appointment_text import appointment_message, attendance_keyboard
+from bot.appointment_text import (
+    appointment_message,
+    attendance_keyboard,
+    followup_message,
+    rating_keyboard,
+)
 from bot.runtime import engine_of, settings_of
 from core.db import transaction
 from core.i18n import gettext_for
@@ -134,12 +139,16 @@ class Dispatcher:
             do_mark(session, row=row, status=OutboxStatus.CANCELLED, error="out of date")
             return None
         tz = self.settings.tz
-        text = appointment_message(t, row.kind, appointment, language, tz)
-        markup = (
-            attendance_keyboard(t, appointment)
-            if row.kind != "cancelled" and appointment.status != AppointmentStatus.CANCELLED
-            else None
-        )
+        markup: InlineKeyboardMarkup | None
+        if row.kind == "followup":
+            text, markup = followup_message(t, appointment), rating_keyboard(appointment)
+        else:
+            text = appointment_message(t, row.kind, appointment, language, tz)
+            markup = (
+                attendance_keyboard(t, appointment)
+                if row.kind != "cancelled" and appointment.status != AppointmentStatus.CANCELLED
+                else None
+            )
         return Prepared(row.id or 0, youth.id or 0, youth.chat_id, text, markup)
 
     async def _send(self, item: Prepared) -> int:

@@ -288,8 +288,35 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime = _now_column()
 
 
+class PortfolioEntry(SQLModel, table=True):
+    """What a young person did at a trial day or introduction, in their own words and rating;
+    the coach can confirm it. A draft until the follow-up's last question is answered."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    youth_id: int = _fk("youth.id", ondelete="CASCADE", nullable=False)
+    appointment_id: int | None = _fk("appointment.id", ondelete="SET NULL")
+    happened_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    place: str | None = Field(default=None, sa_column=Column(String(300)))
+    field: str = Field(sa_column=Column(String(200), nullable=False))
+    rating: int | None = None
+    activities: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    words: str | None = Field(default=None, sa_column=Column(Text))
+    wants_to_continue: str | None = Field(default=None, sa_column=Column(String(8)))
+    saved: bool = False
+    confirmed_by_coach_id: int | None = _fk("coach.id", ondelete="SET NULL", index=False)
+    confirmed_at: datetime | None = _optional_when()
+    created_at: datetime = _now_column()
+
+
 def row_id(
-    row: Coach | Youth | Message | AuditEvent | Assessment | Appointment | OutboxMessage,
+    row: Coach
+    | Youth
+    | Message
+    | AuditEvent
+    | Assessment
+    | Appointment
+    | OutboxMessage
+    | PortfolioEntry,
 ) -> int:
     """The primary key of a row that has been flushed; a row without one is a programming error."""
     if row.id is None:

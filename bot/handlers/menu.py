@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.handlers import appointments, assessment
+from bot.handlers import appointments, assessment, portfolio
 from bot.handlers.onboarding import ask_consent, ask_language, show_menu
 from bot.keyboards import MENU_APPOINTMENTS, MENU_HELP, MENU_SELF_ASSESSMENT, menu_item_for
 from bot.replies import say
@@ -69,6 +69,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await appointments.my_appointments(update, context)
         return
     if item is None and await assessment.answer_typed(update, context, text):
+        return
+    if item is None and await portfolio.keep_words(update, context, text):
         return
     if item is not None:
         reply = _("This part is coming soon. Thank you for your patience! 🙂")

@@ -3,7 +3,7 @@ transaction, so a reminder exists exactly when its appointment does."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -27,6 +27,18 @@ ACTIVE = (AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED, AppointmentS
 
 class AppointmentError(ValueError):
     """An appointment cannot be made or changed as asked; the message says why."""
+
+
+FOLLOWED_UP = (AppointmentKind.TRIAL_DAY, AppointmentKind.INTRODUCTION)
+FOLLOWUP_EVENING = time(18, 0)
+FOLLOWUP_VALID = timedelta(days=3)
+
+
+def followup_time(appointment: Appointment, tz: ZoneInfo) -> datetime:
+    """The same evening: 18:00 local, or when it ended if later; after 21:00, the next morning."""
+    ends = appointment.starts_at + timedelta(minutes=appointment.duration_minutes)
+    evening = datetime.combine(ends.astimezone(tz).date(), FOLLOWUP_EVENING, tzinfo=tz)
+    return next_allowed(max(ends, evening.astimezone(UTC)), tz)
 
 
 def check_appointment(*, kind: str, title: str, starts_at: datetime, now: datetime) -> None:
@@ -64,6 +76,17 @@ def _schedule_messages(
         appointment_id=appointment_id,
         payload=version,
     )
+    if appointment.kind in FOLLOWED_UP:
+        evening = followup_time(appointment, tz)
+        do_enqueue(
+            session,
+            youth=youth,
+            kind="followup",
+            due_at=evening,
+            not_after=evening + FOLLOWUP_VALID,
+            appointment_id=appointment_id,
+            payload=version,
+        )
     hours = reminder_hours.get(appointment.kind, DEFAULT_REMINDER_HOURS[appointment.kind])
     for hours_before, when in reminder_times(
         starts_at=appointment.starts_at, hours_before=hours, now=now, tz=tz

@@ -7,11 +7,13 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from core.models import (
+    Appointment,
     Assessment,
     AssessmentAnswer,
     AuditEvent,
     InviteCode,
     Message,
+    PortfolioEntry,
     Youth,
 )
 from core.services.audit import do_audit
@@ -36,12 +38,22 @@ def export_youth_data(session: Session, *, youth: Youth) -> dict[str, Any]:
         .where(AssessmentAnswer.youth_id == youth.id)
         .order_by(col(AssessmentAnswer.id))
     ).all()
+    appointments = session.exec(
+        select(Appointment).where(Appointment.youth_id == youth.id).order_by(col(Appointment.id))
+    ).all()
+    portfolio = session.exec(
+        select(PortfolioEntry)
+        .where(PortfolioEntry.youth_id == youth.id)
+        .order_by(col(PortfolioEntry.id))
+    ).all()
     data: dict[str, Any] = {
         "you": youth.model_dump(mode="json"),
         "coach": {"display_name": coach.display_name} if coach else None,
         "messages": [m.model_dump(mode="json") for m in messages],
         "self_assessments": [a.model_dump(mode="json", exclude={"state"}) for a in assessments],
         "answers": [a.model_dump(mode="json") for a in answers],
+        "appointments": [a.model_dump(mode="json") for a in appointments],
+        "portfolio": [p.model_dump(mode="json") for p in portfolio],
         "invites_used": [
             {"used_at": i.used_at.isoformat() if i.used_at else None} for i in invites
         ],

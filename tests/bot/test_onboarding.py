@@ -191,7 +191,16 @@ async def test_commands_are_published_in_each_language(polku):
     by_language = {c["params"].get("language_code"): c["params"]["commands"] for c in calls}
     assert set(by_language) >= {None, "fi", "sv", "en"}
     names = [c["command"] for c in by_language["sv"]]
-    assert names == ["start", "help", "language", "privacy", "mydata", "delete", "appointments"]
+    assert names == [
+        "start",
+        "help",
+        "language",
+        "privacy",
+        "mydata",
+        "delete",
+        "appointments",
+        "portfolio",
+    ]
     assert by_language["sv"][1]["description"] == "Vad Polku kan göra"
 
 

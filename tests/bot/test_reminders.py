@@ -94,7 +94,12 @@ async def test_booking_then_both_reminders_at_the_right_local_times(polku, clock
     assert youth.inbox[-1]["text"].startswith("⏰ Muistutus: Kokeilupäivä")
     clock.now = appointment.starts_at - timedelta(hours=2)
     assert await send.run() == 1
-    assert [r.status for r in outbox(polku)] == ["sent", "sent", "sent"]
+    assert [(r.kind, r.status) for r in outbox(polku)] == [
+        ("booked", "sent"),
+        ("followup", "pending"),
+        ("reminder", "sent"),
+        ("reminder", "sent"),
+    ]
     assert await send.run() == 0  # nothing is sent twice
 
 
@@ -208,7 +213,12 @@ async def test_403_marks_unreachable_stops_rows_and_tells_the_coach(polku, clock
     polku.standin.fail("sendMessage", status=403, chat_id=youth.id)
     assert await dispatcher(polku, clock).run() == 0
     rows = outbox(polku)
-    assert [r.status for r in rows] == ["failed", "cancelled", "cancelled"]
+    assert [(r.kind, r.status) for r in rows] == [
+        ("booked", "failed"),
+        ("followup", "cancelled"),
+        ("reminder", "cancelled"),
+        ("reminder", "cancelled"),
+    ]
     with Session(polku.engine) as session:
         assert youth_row(polku, youth).status == "unreachable"
         assert "coach.told_unreachable" in session.exec(select(AuditEvent.action)).all()
@@ -241,3 +251,67 @@ async def test_my_appointments_lists_what_is_ahead(polku, clock):
     someone_else = await polku.onboarded("Ville", "en")
     replies = await someone_else.says("/appointments")
     assert said(replies, "You have no appointments coming up.")
+
+
+def test_the_follow_up_comes_the_same_evening_never_in_quiet_hours():
+    from core.services.appointments import followup_time
+
+    def ending(hour, minute=0, duration=60):
+        start = datetime(2031, 5, 6, hour, minute, tzinfo=HELSINKI) - timedelta(minutes=duration)
+        return Appointment(
+            youth_id=1, kind="trial_day", title="x", starts_at=start, duration_minutes=duration
+        )
+
+    assert followup_time(ending(11), HELSINKI) == datetime(2031, 5, 6, 18, 0, tzinfo=HELSINKI)
+    assert followup_time(ending(19, 30), HELSINKI) == datetime(2031, 5, 6, 19, 30, tzinfo=HELSINKI)
+    assert followup_time(ending(21, 30), HELSINKI) == datetime(2031, 5, 7, 8, 0, tzinfo=HELSINKI)
+
+
+async def test_follow_up_builds_a_portfolio_entry(polku, clock):
+    from core.models import PortfolioEntry
+
+    youth = await polku.onboarded("Aino", "fi")
+    appointment = book(polku, youth, clock, days=2, hour=10)
+    send = dispatcher(polku, clock)
+    clock.now = appointment.starts_at.astimezone(HELSINKI).replace(hour=18)
+    await send.run()  # the booking notice, the reminders are past, and the follow-up
+    assert youth.inbox[-1]["text"] == "🌟 Miten tänään meni: Kokki-linja?"
+
+    replies = await youth.taps("🙂")
+    assert said(replies, "Mitä teit siellä?")
+    await youth.taps("🛠 Kokeilin itse")
+    await youth.taps("📚 Opin jotain uutta")
+    replies = await youth.says("Tein lettuja ja se oli kivaa")
+    assert said(replies, "tallensin sanasi opintokirjaasi")
+    await youth.taps("Valmis ✔")
+    replies = await youth.taps("Kyllä")
+    assert said(replies, "Tallennettu opintokirjaasi 📒")
+
+    with Session(polku.engine) as session:
+        entry = session.exec(select(PortfolioEntry)).one()
+        status = session.exec(select(Appointment.status)).one()
+    assert (entry.rating, entry.activities, entry.words, entry.wants_to_continue, entry.saved) == (
+        4,
+        ["tried", "learned"],
+        "Tein lettuja ja se oli kivaa",
+        "yes",
+        True,
+    )
+    assert entry.field == "Kokki-linja" and entry.place == "Stadin AO, Hattulantie 2"
+    assert status == "attended"
+
+    replies = await youth.says("/portfolio")
+    assert said(replies, "Opintokirjasi:")
+    assert said(replies, "Kokki-linja, Stadin AO, Hattulantie 2 🙂")
+    await youth.taps_data(replies[-1]["message_id"], f"fp:{entry.id}:cno")
+    assert youth.callback_answers[-1] == "Tämä on jo tallessa opintokirjassasi 🙂"
+
+
+async def test_a_meeting_has_no_follow_up_and_a_cancelled_day_loses_it(polku, clock):
+    youth = await polku.onboarded("Aino", "fi")
+    book(polku, youth, clock, kind="meeting")
+    day = book(polku, youth, clock, days=4)
+    with transaction(polku.engine) as session:
+        do_cancel(session, appointment=session.get(Appointment, day.id), tz=HELSINKI, now=clock.now)
+    followups = [r for r in outbox(polku) if r.kind == "followup"]
+    assert [r.status for r in followups] == ["cancelled"]
