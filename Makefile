@@ -52,6 +52,7 @@ i18n: $(STAMP)
 bench: setup
 	$(BIN)/python -m bench.updates
 	$(BIN)/python -m bench.dialogue
+	$(BIN)/python -m bench.reminders
 
 clean:
 	rm -rf $(VENV) var

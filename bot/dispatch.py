@@ -60,9 +60,9 @@ log = logging.getLogger(__name__)
 BOT_RATE = 30  # messages a second for the whole bot (Telegram's bulk limit)
 CHAT_RATE = 1  # messages a second in one chat
 BATCH = 60
-MAX_RUN = timedelta(seconds=20)  # one job run stops claiming after this; the next goes on
+MAX_RUN = timedelta(seconds=60)  # one job run stops claiming after this; the next goes on
 KEPT_CHAT_LIMITERS = 5000
-DISPATCH_EVERY = timedelta(seconds=2)
+DISPATCH_EVERY = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -90,13 +90,15 @@ class Dispatcher:
         chat_rate: float = CHAT_RATE,
     ) -> None:
         self.bot, self.engine, self.settings, self.clock = bot, engine, settings, clock
-        self.bot_limiter = AsyncLimiter(bot_rate, 1)
+        # One slot every 1/rate seconds (no bursts): a burst would cross a rolling one-second
+        # limit like Telegram's and cost a 429 pause.
+        self.bot_limiter = AsyncLimiter(1, 1 / bot_rate)
         self.chat_rate = chat_rate
         self.chat_limiters: OrderedDict[int, AsyncLimiter] = OrderedDict()
         self.paused_until: datetime | None = None
 
     def _chat_limiter(self, chat_id: int) -> AsyncLimiter:
-        limiter = self.chat_limiters.pop(chat_id, None) or AsyncLimiter(self.chat_rate, 1)
+        limiter = self.chat_limiters.pop(chat_id, None) or AsyncLimiter(1, 1 / self.chat_rate)
         self.chat_limiters[chat_id] = limiter
         while len(self.chat_limiters) > KEPT_CHAT_LIMITERS:
             self.chat_limiters.popitem(last=False)

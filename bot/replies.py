@@ -79,24 +79,15 @@ async def send_file(
     caption: str,
 ) -> TelegramMessage | None:
     """Send a document (such as the /mydata export) and log that it was sent."""
-    try:
-        sent = await _send_once_more_after_429(
-            lambda: context.bot.send_document(
-                chat_id, document=data, filename=filename, caption=caption
-            )
-        )
-    except Forbidden:
-        _record_blocked(context, youth_id=youth_id, text=caption)
-        return None
-    _record_outgoing(
+    return await _send_media(
         context,
         youth_id=youth_id,
-        text=caption,
-        telegram_message_id=sent.message_id,
-        media_kind=MediaKind.DOCUMENT,
-        file_id=sent.document.file_id if sent.document else None,
+        caption=caption,
+        kind=MediaKind.DOCUMENT,
+        send=lambda: context.bot.send_document(
+            chat_id, document=data, filename=filename, caption=caption
+        ),
     )
-    return sent
 
 
 async def send_photo(
@@ -108,20 +99,39 @@ async def send_photo(
     caption: str,
 ) -> TelegramMessage | None:
     """Send a picture (such as the radar chart) and log it like any other message."""
+    return await _send_media(
+        context,
+        youth_id=youth_id,
+        caption=caption,
+        kind=MediaKind.PHOTO,
+        send=lambda: context.bot.send_photo(chat_id, photo=data, caption=caption),
+    )
+
+
+async def _send_media(
+    context: ContextTypes.DEFAULT_TYPE,
+    *,
+    youth_id: int | None,
+    caption: str,
+    kind: MediaKind,
+    send: Any,
+) -> TelegramMessage | None:
+    """Send a file, then log it with its Telegram file_id; None when the bot is blocked."""
     try:
-        sent = await _send_once_more_after_429(
-            lambda: context.bot.send_photo(chat_id, photo=data, caption=caption)
-        )
+        sent = await _send_once_more_after_429(send)
     except Forbidden:
         _record_blocked(context, youth_id=youth_id, text=caption)
         return None
+    attachment = sent.effective_attachment
+    if isinstance(attachment, tuple):  # a photo comes in several sizes: keep the largest
+        attachment = attachment[-1] if attachment else None
     _record_outgoing(
         context,
         youth_id=youth_id,
         text=caption,
         telegram_message_id=sent.message_id,
-        media_kind=MediaKind.PHOTO,
-        file_id=sent.photo[-1].file_id if sent.photo else None,
+        media_kind=kind,
+        file_id=getattr(attachment, "file_id", None),
     )
     return sent
 

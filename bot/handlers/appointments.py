@@ -6,6 +6,7 @@ that the time changed instead of acting.
 
 from __future__ import annotations
 
+from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
@@ -30,17 +31,26 @@ def _own_current(
     return appointment
 
 
+def tapped_appointment(
+    session: Session, update: Update
+) -> tuple[int, str, Appointment | None, str]:
+    """(youth id, language, the appointment if the tap is theirs and current, the action) for
+    callback data `prefix:<appointment id>:<version>:<action>`."""
+    _prefix, appointment_id, version, action = update.callback_query.data.split(":", 3)
+    youth = youth_of(session, update)
+    youth_id = row_id(youth)
+    appointment = _own_current(
+        session.get(Appointment, int(appointment_id)) if appointment_id.isdecimal() else None,
+        youth_id,
+        version,
+    )
+    return youth_id, language_of(update, youth), appointment, action
+
+
 async def on_attendance(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """`ap:<id>:<version>:coming|cant|where`."""
-    _prefix, appointment_id, version, action = update.callback_query.data.split(":", 3)
     with transaction(engine_of(context)) as session:
-        youth = youth_of(session, update)
-        youth_id, language = row_id(youth), language_of(update, youth)
-        appointment = _own_current(
-            session.get(Appointment, int(appointment_id)) if appointment_id.isdecimal() else None,
-            youth_id,
-            version,
-        )
+        youth_id, language, appointment, action = tapped_appointment(session, update)
         if appointment is not None and action == "coming":
             do_answer(session, appointment=appointment, coming=True)
         place = appointment.place if appointment else None
@@ -68,7 +78,7 @@ async def on_attendance(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await say(context, chat_id=chat_id, youth_id=youth_id, text=text)
         return
     await answer_tap(update)
-    prefix = f"apn:{appointment_id}:{version}"
+    prefix = f"apn:{appointment.id}:{appointment.version}"
     await say(
         context,
         chat_id=chat_id,
@@ -87,15 +97,8 @@ async def on_attendance(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 async def on_new_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """`apn:<id>:<version>:yes|no` after Can't come: the coach is told either way."""
-    _prefix, appointment_id, version, answer = update.callback_query.data.split(":", 3)
     with transaction(engine_of(context)) as session:
-        youth = youth_of(session, update)
-        youth_id, language = row_id(youth), language_of(update, youth)
-        appointment = _own_current(
-            session.get(Appointment, int(appointment_id)) if appointment_id.isdecimal() else None,
-            youth_id,
-            version,
-        )
+        youth_id, language, appointment, answer = tapped_appointment(session, update)
         if appointment is not None:
             do_answer(
                 session, appointment=appointment, coming=False, wants_new_time=answer == "yes"

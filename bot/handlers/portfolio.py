@@ -7,12 +7,12 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.appointment_text import ACTIVITY_LABELS, CONTINUE_LABELS, RATING_FACES
-from bot.handlers.appointments import _own_current
+from bot.handlers.appointments import tapped_appointment
 from bot.replies import answer_tap, say
 from bot.runtime import engine_of, language_of, youth_of
 from core.db import transaction
 from core.i18n import gettext_for
-from core.models import Appointment, AppointmentStatus, PortfolioEntry, row_id
+from core.models import AppointmentStatus, PortfolioEntry, row_id
 from core.services.portfolio import (
     do_add_words,
     do_rate,
@@ -42,11 +42,9 @@ def activities_keyboard(language: str, entry: PortfolioEntry) -> InlineKeyboardM
 
 async def on_rating(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """`fu:<appointment>:<version>:<1-5>`: how it went; then what they did."""
-    _prefix, appointment_id, version, rating = update.callback_query.data.split(":", 3)
     with transaction(engine_of(context)) as session:
         youth = youth_of(session, update)
-        youth_id, language = row_id(youth), language_of(update, youth)
-        appointment = _own_current(session.get(Appointment, int(appointment_id)), youth_id, version)
+        youth_id, language, appointment, rating = tapped_appointment(session, update)
         entry = None
         if appointment is not None:
             entry = do_rate(session, youth=youth, appointment=appointment, rating=int(rating))

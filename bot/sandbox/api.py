@@ -251,6 +251,8 @@ class BotApi:
         error: ApiError | None = None
         if fault is not None:
             error = ApiError(fault.status, fault.description, fault.retry_after)
+        elif self.state.over_rate(name):
+            error = ApiError(429, "Too Many Requests: retry after 1", 1)
         else:
             try:
                 result = await handler(params, uploads)

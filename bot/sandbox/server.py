@@ -345,6 +345,10 @@ class StandIn:
         fault = Fault(method.lower(), status, description, retry_after, times, chat_id)
         self.state.faults.append(fault)
 
+    def limit_rate(self, per_second: int | None) -> None:
+        """Enforce Telegram's bulk limit: sends past `per_second` in one second get a 429."""
+        self.state.rate_limit = per_second
+
     def slow(self, method: str, seconds: float, times: int = 1) -> None:
         """Delay the answers to the next ``times`` calls of ``method``."""
         self.state.delays.append(Delay(method.lower(), seconds, times))

@@ -269,6 +269,11 @@ def describe_content(message: JSON) -> str:
     return " ".join(parts) or "(empty)"
 
 
+SENDING_METHODS = frozenset(
+    {"sendmessage", "sendphoto", "senddocument", "sendvoice", "sendlocation"}
+)
+
+
 @dataclass
 class Delivery:
     """A queued update and the signals a fake person's action waits for."""
@@ -354,6 +359,8 @@ class SandboxState:
         self.queue: list[Delivery] = []
         self.calls: deque[ApiCall] = deque(maxlen=50_000)
         self.faults: list[Fault] = []
+        self.rate_limit: int | None = None  # messages a second, as Telegram enforces it
+        self.recent_sends: deque[float] = deque()
         self.delays: list[Delay] = []
         self.commands: dict[tuple[str, str], list[JSON]] = {}
         self.callbacks: dict[str, CallbackRecord] = {}
@@ -569,6 +576,18 @@ class SandboxState:
                     self.faults.remove(fault)
                 return fault
         return None
+
+    def over_rate(self, method: str) -> bool:
+        """True when a sending call goes past the enforced messages-per-second limit."""
+        if self.rate_limit is None or method.lower() not in SENDING_METHODS:
+            return False
+        now = asyncio.get_running_loop().time()
+        while self.recent_sends and now - self.recent_sends[0] >= 1.0:
+            self.recent_sends.popleft()
+        if len(self.recent_sends) >= self.rate_limit:
+            return True
+        self.recent_sends.append(now)
+        return False
 
     def take_delay(self, method: str) -> float:
         """Consume one matching injected delay, if any."""

@@ -16,7 +16,8 @@ from sqlmodel import Session, col, select
 
 from core.models import OutboxMessage, OutboxStatus, Youth, row_id
 
-LEASE = timedelta(minutes=2)
+# A claim is held only while its batch is sent (seconds); after this it counts as abandoned.
+LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 6
 
 

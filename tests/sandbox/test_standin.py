@@ -641,3 +641,18 @@ async def test_real_application_with_update_processor(standin: StandIn) -> None:
         finally:
             await application.updater.stop()
             await application.stop()
+
+
+async def test_an_enforced_rate_answers_429_past_the_limit():
+    from telegram import Bot
+    from telegram.error import RetryAfter
+
+    async with StandIn.running() as standin:
+        standin.limit_rate(3)
+        user = standin.user("Aino")
+        async with Bot("123:ABC", base_url=standin.base_url) as bot:
+            for _ in range(3):
+                await bot.send_message(user.id, "hei")
+            with pytest.raises(RetryAfter):
+                await bot.send_message(user.id, "liikaa")
+            await bot.get_me()  # only sending is limited
