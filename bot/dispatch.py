@@ -118,12 +118,16 @@ class Dispatcher:
 
     async def run_once(self) -> tuple[int, int]:
         """One batch: (sent, rows claimed)."""
-        now = self.clock()
+        # Database work runs in a worker thread: a commit on the event loop would hold back
+        # the next paced send (about 2 ms each, 7 % of the rate at 30 messages a second).
+        claimed, prepared = await asyncio.to_thread(self._claim, self.clock())
+        results = await asyncio.gather(*(self._send(p) for p in prepared))
+        return sum(results), claimed
+
+    def _claim(self, now: datetime) -> tuple[int, list[Prepared]]:
         with transaction(self.engine) as session:
             claimed = claim_due(session, now=now, limit=BATCH)
-            prepared = [p for row in claimed if (p := self._prepare(session, row, now))]
-        results = await asyncio.gather(*(self._send(p) for p in prepared))
-        return sum(results), len(claimed)
+            return len(claimed), [p for row in claimed if (p := self._prepare(session, row, now))]
 
     def _prepare(self, session: Any, row: OutboxMessage, now: datetime) -> Prepared | None:
         """Render a row, or settle it at once when it must not be sent."""
@@ -169,18 +173,22 @@ class Dispatcher:
                 wait = exc.retry_after
                 seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
                 self.paused_until = self.clock() + timedelta(seconds=seconds)
-                self._settle(item, retry_at=self.paused_until, error="429", counts=False)
+                await asyncio.to_thread(
+                    self._settle, item, retry_at=self.paused_until, error="429", counts=False
+                )
                 return 0
             except Forbidden:
-                self._blocked(item)
+                await asyncio.to_thread(self._blocked, item)
                 return 0
             except BadRequest as exc:
-                self._failed(item, f"400 {exc.message}")
+                await asyncio.to_thread(self._failed, item, f"400 {exc.message}")
                 return 0
             except (NetworkError, TelegramError) as exc:  # 5xx and time-outs
-                self._settle(item, retry_at=None, error=type(exc).__name__, counts=True)
+                await asyncio.to_thread(
+                    self._settle, item, retry_at=None, error=type(exc).__name__, counts=True
+                )
                 return 0
-        self._sent(item, message.message_id)
+        await asyncio.to_thread(self._sent, item, message.message_id)
         return 1
 
     def _sent(self, item: Prepared, telegram_message_id: int) -> None:
