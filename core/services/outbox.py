@@ -75,20 +75,28 @@ def claim_due(session: Session, *, now: datetime, limit: int) -> list[OutboxMess
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    claimed = []
-    for row in session.exec(query).all():
-        won = session.execute(
-            update(OutboxMessage)
-            .where(
-                col(OutboxMessage.id) == row.id,
-                col(OutboxMessage.status) == OutboxStatus.PENDING,
-            )
-            .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=row.attempts + 1)
+    candidates = [row.id for row in session.exec(query).all()]
+    if not candidates:
+        return []
+    # One compare-and-set for the whole batch: a row another dispatcher took meanwhile is
+    # no longer pending and is not returned.
+    won = session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id).in_(candidates),
+            col(OutboxMessage.status) == OutboxStatus.PENDING,
         )
-        if won.rowcount == 1:  # type: ignore[attr-defined]
-            session.refresh(row)
-            claimed.append(row)
-    return claimed
+        .values(
+            status=OutboxStatus.SENDING,
+            claimed_at=now,
+            attempts=col(OutboxMessage.attempts) + 1,
+        )
+        .returning(col(OutboxMessage.id))
+    )
+    claimed_ids = {row[0] for row in won}
+    session.expire_all()
+    rows = session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(claimed_ids)))
+    return sorted(rows.all(), key=lambda row: (row.due_at, row.id or 0))
 
 
 def do_mark_sent(
