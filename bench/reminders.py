@@ -202,7 +202,7 @@ async def main(count: int) -> None:
         peaks = " / ".join(f"{p:.0f}" for p in r.peaks)
         print(
             f"| {r.name} | {r.seconds:.1f} | {rate:.2f} | {rate / CAP:.3f} | {r.lost} "
-            f"| {r.duplicated} | {peaks} |"
+            f"| {r.duplicated} | {r.refused} | {peaks} |"
         )
 
 
