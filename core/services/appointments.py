@@ -158,6 +158,19 @@ def do_book(
     return appointment
 
 
+def _supersede(session: Session, *, appointment: Appointment, now: datetime) -> Youth:
+    """Before a move or cancel: stop the pending messages and bump the version, so buttons on
+    every earlier message about this appointment go stale. Returns the young person."""
+    youth = session.get(Youth, appointment.youth_id)
+    if youth is None:
+        raise AppointmentError("the young person is gone")
+    do_cancel_pending(session, appointment_id=row_id(appointment))
+    appointment.version += 1
+    appointment.updated_at = now
+    session.add(appointment)
+    return youth
+
+
 def do_move(
     session: Session,
     *,
@@ -172,15 +185,9 @@ def do_move(
     if appointment.status in (AppointmentStatus.CANCELLED,):
         raise AppointmentError("a cancelled appointment cannot be moved")
     check_appointment(kind=appointment.kind, title=appointment.title, starts_at=starts_at, now=now)
-    youth = session.get(Youth, appointment.youth_id)
-    if youth is None:
-        raise AppointmentError("the young person is gone")
-    do_cancel_pending(session, appointment_id=row_id(appointment))
+    youth = _supersede(session, appointment=appointment, now=now)
     appointment.starts_at = starts_at
     appointment.status = AppointmentStatus.SCHEDULED
-    appointment.version += 1
-    appointment.updated_at = now
-    session.add(appointment)
     _schedule_messages(
         session,
         youth=youth,
@@ -204,14 +211,8 @@ def do_cancel(
 ) -> None:
     """Cancel an appointment and tell the young person (at once, or after quiet hours)."""
     now = now or utcnow()
-    youth = session.get(Youth, appointment.youth_id)
-    if youth is None:
-        raise AppointmentError("the young person is gone")
-    do_cancel_pending(session, appointment_id=row_id(appointment))
+    youth = _supersede(session, appointment=appointment, now=now)
     appointment.status = AppointmentStatus.CANCELLED
-    appointment.version += 1
-    appointment.updated_at = now
-    session.add(appointment)
     if appointment.starts_at > now:
         do_enqueue(
             session,
