@@ -53,6 +53,7 @@ bench: setup
 	$(BIN)/python -m bench.updates
 	$(BIN)/python -m bench.dialogue
 	$(BIN)/python -m bench.reminders
+	$(BIN)/python -m bench.panel
 
 clean:
 	rm -rf $(VENV) var

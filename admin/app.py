@@ -1,19 +1,69 @@
-"""The web application: the health check now, the coach panel as it grows."""
+"""The web application: the health check, the coach panel and, when configured, the webhook."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime
 
-from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.exceptions import HTTPException
+
+from admin.routes import audit, auth, coaches, conversation, inbox, invites, youth
+from admin.web import (
+    STATIC_DIR,
+    BotUsername,
+    FetchMedia,
+    NotSignedIn,
+    Panel,
+    is_htmx,
+    make_templates,
+    render,
+)
+from core.i18n import gettext_for
+from core.models import utcnow
+from core.settings import Settings
+
+PANEL_ROUTERS = (
+    auth.router,
+    inbox.router,
+    conversation.router,
+    youth.router,
+    invites.router,
+    coaches.router,
+    audit.router,
+)
+SECURITY_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
 
 
-def create_web_app(*, engine: Engine, routers: Iterable[APIRouter] = ()) -> FastAPI:
+def create_web_app(
+    *,
+    engine: Engine,
+    settings: Settings,
+    routers: Iterable[APIRouter] = (),
+    fetch_media: FetchMedia | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    bot_username: BotUsername | None = None,
+) -> FastAPI:
     """Build the web app; the composition root adds routers such as the Telegram webhook."""
     app = FastAPI(title="Polku", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.panel = Panel(
+        engine=engine,
+        settings=settings,
+        fetch_media=fetch_media,
+        clock=clock,
+        templates=make_templates(settings),
+        bot_username=bot_username,
+    )
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:
@@ -25,6 +75,42 @@ def create_web_app(*, engine: Engine, routers: Iterable[APIRouter] = ()) -> Fast
             return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ok", "database": "ok"})
 
-    for router in routers:
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    @app.exception_handler(NotSignedIn)
+    async def to_sign_in(request: Request, _exc: NotSignedIn) -> Response:
+        if is_htmx(request):  # a poll after the session ended: reload the whole page
+            return Response(status_code=401, headers={"HX-Redirect": "/login?ended=1"})
+        return RedirectResponse("/login?ended=1", status_code=303)
+
+    @app.exception_handler(HTTPException)
+    async def kind_error(request: Request, exc: HTTPException) -> Response:
+        _ = gettext_for(settings.panel_language).gettext
+        if exc.detail == "csrf":
+            title = _("This form had expired")
+            body = _("Nothing was saved. Reload the page and try again.")
+        elif exc.status_code == 404:
+            title, body = _("Not found"), _("This page does not exist or is not yours to see.")
+        else:
+            title, body = _("Something went wrong"), _("Please try again in a moment.")
+        return render(
+            request, "error.html", None, status_code=exc.status_code, title=title, text=body
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def kind_invalid(request: Request, _exc: RequestValidationError) -> Response:
+        _ = gettext_for(settings.panel_language).gettext
+        title, body = _("Please check the form"), _("Something in it was missing or too long.")
+        return render(request, "error.html", None, status_code=422, title=title, text=body)
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for router in (*PANEL_ROUTERS, *routers):
         app.include_router(router)
     return app

@@ -23,6 +23,7 @@ from bot.handlers import (
     portfolio,
     privacy,
     record,
+    talk,
     unexpected,
 )
 from bot.runtime import DIALOGUES_KEY, ENGINE_KEY, SETTINGS_KEY
@@ -43,9 +44,11 @@ COMMANDS = (
     ("delete", N_("Erase everything about you")),
     ("appointments", N_("Your appointments")),
     ("portfolio", N_("Your portfolio")),
+    ("coach", N_("Talk to your coach")),
 )
 
 PRIVATE = filters.ChatType.PRIVATE
+DIALOGUE_TAPS = r"^(q|dlg|dlgnew|resume):"
 MEDIA = (
     filters.PHOTO
     | filters.VOICE
@@ -92,7 +95,15 @@ def build_application(settings: Settings, engine: Engine) -> Application:  # typ
 def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
     """All handlers, in the order they are tried."""
     add = application.add_handler
-    add(TypeHandler(Update, record.record_incoming), group=-1)
+    add(TypeHandler(Update, record.record_incoming), group=-2)
+    # During a talk with a coach these take the update and stop; otherwise they pass it on.
+    add(
+        MessageHandler(
+            PRIVATE & ~filters.COMMAND & (filters.TEXT | MEDIA), talk.relay_while_talking
+        ),
+        group=-1,
+    )
+    add(CallbackQueryHandler(talk.pause_dialogue_taps, pattern=DIALOGUE_TAPS), group=-1)
 
     groups = filters.ChatType.GROUPS | filters.UpdateType.CHANNEL_POSTS
     add(MessageHandler(groups, unexpected.on_group))
@@ -105,6 +116,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     add(CommandHandler("delete", privacy.delete, filters=PRIVATE))
     add(CommandHandler("appointments", appointments.my_appointments, filters=PRIVATE))
     add(CommandHandler("portfolio", portfolio.portfolio, filters=PRIVATE))
+    add(CommandHandler("coach", talk.open_talk, filters=PRIVATE))
     add(CallbackQueryHandler(onboarding.choose_language, pattern=r"^lang:"))
     add(CallbackQueryHandler(onboarding.answer_consent, pattern=r"^consent:(yes|no)$"))
     add(CallbackQueryHandler(privacy.change_consent, pattern=r"^privacy:(yes|no)$"))
@@ -113,7 +125,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     add(CallbackQueryHandler(assessment.on_choose_dialogue, pattern=r"^dlg(new)?:"))
     add(CallbackQueryHandler(assessment.on_resume, pattern=r"^resume:"))
     add(CallbackQueryHandler(assessment.on_later, pattern=r"^nudge:later$"))
-    add(CallbackQueryHandler(assessment.on_coach_offer, pattern=r"^coach:talk$"))
+    add(CallbackQueryHandler(talk.open_talk, pattern=r"^coach:talk$"))
     add(
         CallbackQueryHandler(
             appointments.on_attendance, pattern=r"^ap:\d+:\d+:(coming|cant|where)$"

@@ -10,6 +10,7 @@ the coach is told; a row whose moment passed while Polku was down → skipped, n
 from __future__ import annotations
 
 import asyncio
+import gettext
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
@@ -29,18 +30,22 @@ from bot.appointment_text import (
     followup_message,
     rating_keyboard,
 )
+from bot.keyboards import main_menu, talk_keyboard
 from bot.runtime import engine_of, settings_of
 from core.db import transaction
 from core.i18n import gettext_for
 from core.models import (
     Appointment,
     AppointmentStatus,
+    Coach,
     Delivery,
     Direction,
+    Message,
     OutboxMessage,
     OutboxStatus,
     Youth,
     YouthStatus,
+    row_id,
     utcnow,
 )
 from core.services.audit import do_audit
@@ -52,6 +57,7 @@ from core.services.outbox import (
     do_mark_retry,
     do_mark_sent,
 )
+from core.services.talk import KIND_HANDED_BACK, KIND_REPLY
 from core.services.youth import do_mark_unreachable
 from core.settings import Settings
 
@@ -74,6 +80,7 @@ class Prepared:
     chat_id: int
     text: str
     markup: Any
+    message_id: int | None = None  # a coach's reply: its chat-log row gets the delivery status
 
 
 class Dispatcher:
@@ -137,11 +144,52 @@ class Dispatcher:
         youth = session.get(Youth, row.youth_id)
         if youth is None or youth.status != YouthStatus.ACTIVE:
             do_mark(session, row=row, status=OutboxStatus.CANCELLED, error="not reachable")
+            _set_delivery(session, row.payload.get("message_id"), Delivery.BLOCKED)
             return None
         if row.not_after is not None and now >= row.not_after:
             do_mark(session, row=row, status=OutboxStatus.SKIPPED, error="its moment passed")
             return None
         t = gettext_for(youth.language)
+        if row.kind == KIND_REPLY:
+            return self._prepare_reply(session, row, youth, t)
+        if row.kind == KIND_HANDED_BACK:
+            coach = session.get(Coach, row.payload.get("coach_id"))
+            name = coach.display_name if coach else t.gettext("A coach")
+            text = t.gettext("{name} handed you back to the bot. Write to {name} any time.")
+            return Prepared(
+                row_id(row), row_id(youth), youth.chat_id, text.format(name=name), main_menu(t)
+            )
+        return self._prepare_appointment(session, row, youth, t, now)
+
+    def _prepare_reply(
+        self, session: Any, row: OutboxMessage, youth: Youth, t: gettext.NullTranslations
+    ) -> Prepared | None:
+        """A coach's answer, with their name in the text: the young person always knows who."""
+        message = session.get(Message, row.payload.get("message_id"))
+        if message is None:  # erased with the young person's data meanwhile
+            do_mark(session, row=row, status=OutboxStatus.CANCELLED, error="erased")
+            return None
+        coach = session.get(Coach, message.coach_id) if message.coach_id else None
+        name = coach.display_name if coach else t.gettext("A coach")
+        markup = talk_keyboard(t) if youth.talk_opened_at is not None else None
+        return Prepared(
+            row_id(row),
+            row_id(youth),
+            youth.chat_id,
+            f"{name}: {message.text}",
+            markup,
+            message_id=message.id,
+        )
+
+    def _prepare_appointment(
+        self,
+        session: Any,
+        row: OutboxMessage,
+        youth: Youth,
+        t: gettext.NullTranslations,
+        now: datetime,
+    ) -> Prepared | None:
+        """A booking, reminder, change or follow-up, unless the appointment changed since."""
         language = youth.language or "fi"
         appointment = session.get(Appointment, row.appointment_id) if row.appointment_id else None
         if appointment is None or row.payload.get("version") != appointment.version:
@@ -202,7 +250,9 @@ class Dispatcher:
                 do_mark_sent(
                     session, row=row, now=self.clock(), telegram_message_id=telegram_message_id
                 )
-            if youth is not None:
+            if item.message_id is not None:
+                _set_delivery(session, item.message_id, Delivery.SENT, telegram_message_id)
+            elif youth is not None:
                 do_record_message(
                     session,
                     youth=youth,
@@ -224,12 +274,15 @@ class Dispatcher:
                 row.attempts -= 1  # Telegram's pace, not this message's fault
             at = retry_at or self.clock() + timedelta(seconds=min(2**row.attempts, 300))
             do_mark_retry(session, row=row, at=at, error=error)
+            if row.status == OutboxStatus.FAILED:  # out of attempts
+                _set_delivery(session, item.message_id, Delivery.FAILED)
 
     def _failed(self, item: Prepared, error: str) -> None:
         with transaction(self.engine) as session:
             row = session.get(OutboxMessage, item.row_id)
             if row is not None:
                 do_mark(session, row=row, status=OutboxStatus.FAILED, error=error)
+            _set_delivery(session, item.message_id, Delivery.FAILED)
 
     def _blocked(self, item: Prepared) -> None:
         """403: the young person blocked the bot. Stop their rows and tell the coach."""
@@ -240,13 +293,16 @@ class Dispatcher:
                 do_mark(session, row=row, status=OutboxStatus.FAILED, error="403 blocked")
             if youth is None:
                 return
-            do_record_message(
-                session,
-                youth=youth,
-                direction=Direction.BOT,
-                text=item.text,
-                delivery_status=Delivery.BLOCKED,
-            )
+            if item.message_id is not None:
+                _set_delivery(session, item.message_id, Delivery.BLOCKED)
+            else:
+                do_record_message(
+                    session,
+                    youth=youth,
+                    direction=Direction.BOT,
+                    text=item.text,
+                    delivery_status=Delivery.BLOCKED,
+                )
             do_mark_unreachable(session, youth=youth)
             do_cancel_pending(session, youth_id=item.youth_id)
             do_audit(
@@ -256,6 +312,21 @@ class Dispatcher:
                 youth_id=youth.id,
                 coach_id=youth.coach_id,
             )
+
+
+def _set_delivery(
+    session: Any,
+    message_id: int | None,
+    status: Delivery,
+    telegram_message_id: int | None = None,
+) -> None:
+    """Record on a coach's message what became of it; the panel shows it beside the text."""
+    message = session.get(Message, message_id) if message_id is not None else None
+    if message is None:
+        return
+    message.delivery_status = status
+    message.telegram_message_id = telegram_message_id or message.telegram_message_id
+    session.add(message)
 
 
 DISPATCHER_KEY = "dispatcher"

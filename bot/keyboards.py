@@ -13,6 +13,7 @@ MENU_APPOINTMENTS = N_("📅 My appointments")
 MENU_COACH = N_("💬 Talk to my coach")
 MENU_HELP = N_("❓ Help")
 MENU_ITEMS = (MENU_SELF_ASSESSMENT, MENU_APPOINTMENTS, MENU_COACH, MENU_HELP)
+BACK_TO_BOT = N_("↩️ Back to the bot")
 
 
 def language_keyboard() -> InlineKeyboardMarkup:
@@ -49,6 +50,11 @@ def main_menu(t: gettext.NullTranslations) -> ReplyKeyboardMarkup:
         resize_keyboard=True,
         is_persistent=True,
     )
+
+
+def talk_keyboard(t: gettext.NullTranslations) -> ReplyKeyboardMarkup:
+    """While talking with a coach, the only button is the way back to the bot."""
+    return ReplyKeyboardMarkup([[t.gettext(BACK_TO_BOT)]], resize_keyboard=True, is_persistent=True)
 
 
 def menu_item_for(text: str) -> str | None:

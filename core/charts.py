@@ -1,4 +1,5 @@
-"""Pictures of progress: a radar chart PNG that reads well on a phone (matplotlib, no display).
+"""Pictures of progress: a radar chart for the young person and a score-over-time line chart
+for the coach, PNGs that read well on a phone (matplotlib, no display).
 
 Uses matplotlib's object API with the Agg canvas, not pyplot: no global state and no display,
 so a chart can be drawn in a worker thread while the bot goes on answering others.
@@ -9,9 +10,11 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Sequence
+from datetime import datetime, tzinfo
 from typing import cast
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.dates import AutoDateLocator, DateFormatter, date2num
 from matplotlib.figure import Figure
 from matplotlib.projections.polar import PolarAxes
 
@@ -69,6 +72,46 @@ def radar_png(
     axes.fill(closed, points(latest), color=LATEST_COLOUR, alpha=0.25)
     figure.suptitle(title, fontsize=16, y=0.97)
     figure.legend(loc="lower center", ncol=2, fontsize=13, frameon=False)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def history_png(
+    *,
+    title: str,
+    points: Sequence[tuple[datetime, float]],
+    low: float,
+    high: float,
+    tz: tzinfo,
+) -> bytes:
+    """A line chart of a dialogue's score over time, one dot per finished run, dates in `tz`."""
+    # matplotlib.dates has no type hints: its calls below are marked for mypy.
+    local = [when.astimezone(tz).replace(tzinfo=None) for when, _ in points]
+    days = [float(d) for d in date2num(local)]  # type: ignore[no-untyped-call]
+    figure = Figure(figsize=(6, 3.4), dpi=110)
+    FigureCanvasAgg(figure)
+    axes = figure.add_axes((0.1, 0.16, 0.86, 0.68))
+    if days:
+        axes.plot(
+            days,
+            [value for _, value in points],
+            color=LATEST_COLOUR,
+            linewidth=2.5,
+            marker="o",
+            markersize=7,
+            clip_on=False,
+        )
+        margin = max((days[-1] - days[0]) * 0.06, 2.0)
+        axes.set_xlim(days[0] - margin, days[-1] + margin)
+    axes.xaxis.set_major_locator(AutoDateLocator(minticks=2, maxticks=6))  # type: ignore[no-untyped-call]
+    axes.xaxis.set_major_formatter(DateFormatter("%d.%m.%y"))  # type: ignore[no-untyped-call]
+    axes.set_ylim(low, high)
+    axes.grid(color="#d0d7de")
+    axes.tick_params(labelsize=11)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    figure.suptitle(title, fontsize=14, y=0.96)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()

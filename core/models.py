@@ -93,6 +93,7 @@ class MediaKind(StrEnum):
 
 class Delivery(StrEnum):
     RECEIVED = "received"
+    PENDING = "pending"  # a coach's reply waiting in the outbox
     SENT = "sent"
     FAILED = "failed"
     BLOCKED = "blocked"
@@ -111,6 +112,8 @@ class Coach(SQLModel, table=True):
         sa_column=Column(JSON, nullable=False),
     )
     active: bool = True
+    failed_logins: int = 0
+    locked_until: datetime | None = _optional_when()
     created_at: datetime = _now_column()
 
 
@@ -128,12 +131,25 @@ class Youth(SQLModel, table=True):
     status: str = Field(default=YouthStatus.ACTIVE, sa_column=Column(String(16), nullable=False))
     created_at: datetime = _now_column()
     last_seen_at: datetime = _now_column()
+    # The conversation with a coach, kept on the row so the inbox needs no scan of messages.
+    talk_opened_at: datetime | None = _optional_when()  # the handover is open since then
+    waiting_since: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True, index=True)
+    )  # oldest message still waiting for a coach's answer
+    unread: int = 0  # messages to the coach not yet opened in the panel
+    last_message_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True, index=True)
+    )
+    away_reply_on: str | None = Field(default=None, sa_column=Column(String(10)))  # local date
 
 
 class Message(SQLModel, table=True):
     """One message in a young person's chat, in either direction."""
 
-    __table_args__ = (Index("ix_message_youth_created", "youth_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_message_youth_created", "youth_id", "created_at"),
+        Index("ix_message_youth_id", "youth_id", "id"),  # a conversation's pages, newest first
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     youth_id: int = _fk("youth.id", ondelete="CASCADE", nullable=False, index=False)
@@ -145,6 +161,18 @@ class Message(SQLModel, table=True):
     delivery_status: str = Field(sa_column=Column(String(16), nullable=False))
     coach_id: int | None = _fk("coach.id", ondelete="SET NULL", index=False)
     created_at: datetime = _now_column()
+
+
+class PanelSession(SQLModel, table=True):
+    """A coach's signed-in browser. Only the token's SHA-256 is stored, never the token."""
+
+    __tablename__ = "panel_session"
+
+    token_hash: str = Field(sa_column=Column(String(64), primary_key=True))
+    coach_id: int = _fk("coach.id", ondelete="CASCADE", nullable=False)
+    csrf_token: str = Field(sa_column=Column(String(64), nullable=False))
+    created_at: datetime = _now_column()
+    last_seen_at: datetime = _now_column()
 
 
 class InviteCode(SQLModel, table=True):

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     webhook_secret: str = Field(default="", alias="POLKU_WEBHOOK_SECRET")
     secret_key: str = Field(default="", alias="POLKU_SECRET_KEY")
     timezone: str = Field(default="Europe/Helsinki", alias="POLKU_TIMEZONE")
+    panel_language: str = Field(default="fi", pattern="^(fi|sv|en)$", alias="POLKU_PANEL_LANGUAGE")
     reassess_after_days: int = Field(default=28, ge=1, alias="POLKU_REASSESS_AFTER_DAYS")
     reminder_hours: dict[str, list[int]] = Field(
         default_factory=lambda: {

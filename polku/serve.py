@@ -9,20 +9,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import signal
 from collections.abc import Iterator
 
 import uvicorn
+from sqlalchemy.engine import Engine
+from sqlmodel import select
 
 from admin.app import create_web_app
 from bot.app import build_application, start_bot, stop_bot
+from bot.files import media_fetcher
 from bot.polling import poll_until
 from bot.sandbox import StandIn
 from bot.webhook import register_webhook, webhook_router
-from core.db import make_engine
+from core.db import make_engine, transaction
+from core.models import Coach, Role
+from core.services.coaches import do_add_coach
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
+SANDBOX_ADMIN = "admin"
 
 
 class _Server(uvicorn.Server):
@@ -50,7 +57,13 @@ async def serve(settings: Settings) -> None:
     routers = []
     if settings.webhook_url:
         routers.append(webhook_router(application, settings.webhook_secret))
-    web_app = create_web_app(engine=engine, routers=routers)
+    web_app = create_web_app(
+        engine=engine,
+        settings=settings,
+        routers=routers,
+        fetch_media=media_fetcher(application.bot),
+        bot_username=lambda: application.bot.username,  # known once the bot has started
+    )
     server = _Server(
         uvicorn.Config(
             web_app, host=settings.host, port=settings.port, log_config=None, lifespan="off"
@@ -71,7 +84,7 @@ async def serve(settings: Settings) -> None:
         bot_task: asyncio.Task[object] = asyncio.create_task(stop.wait())
     else:
         bot_task = asyncio.create_task(poll_until(application, stop))
-    _announce(settings, standin)
+    _announce(settings, standin, _sandbox_admin(engine) if standin is not None else None)
     try:
         await asyncio.wait({bot_task, web_task}, return_when=asyncio.FIRST_COMPLETED)
     finally:
@@ -86,12 +99,34 @@ async def serve(settings: Settings) -> None:
         log.info("polku stopped")
 
 
-def _announce(settings: Settings, standin: StandIn | None) -> None:
-    """Print where to go: the addresses, and in sandbox mode the chat page."""
+def _sandbox_admin(engine: Engine) -> tuple[str, str] | None:
+    """In the sandbox, a first admin to try the panel with, made when there is no coach yet.
+
+    Returns (login, password) to print; None when coaches exist (their passwords stay theirs).
+    """
+    with transaction(engine) as session:
+        if session.exec(select(Coach.id)).first() is not None:
+            return None
+        password = secrets.token_urlsafe(12)
+        do_add_coach(
+            session,
+            login=SANDBOX_ADMIN,
+            display_name="Sandbox Admin",
+            password=password,
+            role=Role.ADMIN,
+        )
+    return SANDBOX_ADMIN, password
+
+
+def _announce(settings: Settings, standin: StandIn | None, admin: tuple[str, str] | None) -> None:
+    """Print where to go: the addresses, and in sandbox mode the chat page and a first login."""
     print(f"Polku is running: http://{settings.bind}/healthz", flush=True)
+    print(f"Coach panel: http://{settings.bind}/", flush=True)
     if standin is not None:
         print(
             "No TELEGRAM_BOT_TOKEN: talking to the built-in Telegram stand-in.\n"
             f"Try the bot as a young person: {standin.url}/chat",
             flush=True,
         )
+    if admin is not None:
+        print(f"First admin for the panel (sandbox only): {admin[0]} / {admin[1]}", flush=True)

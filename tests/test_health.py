@@ -6,10 +6,11 @@ import httpx
 
 from admin.app import create_web_app
 from core.db import make_engine
+from core.settings import Settings
 
 
 async def test_healthz_answers_200_with_the_database_status(engine):
-    app = create_web_app(engine=engine)
+    app = create_web_app(engine=engine, settings=Settings(_env_file=None))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         response = await c.get("/healthz")
     assert response.status_code == 200
@@ -20,7 +21,7 @@ async def test_healthz_answers_503_when_the_database_is_gone():
     engine = make_engine(
         "postgresql://nobody@127.0.0.1:1/none", connect_args={"connect_timeout": 1}
     )
-    app = create_web_app(engine=engine)
+    app = create_web_app(engine=engine, settings=Settings(_env_file=None))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         response = await c.get("/healthz")
     assert response.status_code == 503

@@ -13,26 +13,33 @@ from core.i18n import LANGUAGES, LOCALES_DIR
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_PACKAGES = ("core", "bot", "admin", "polku")
 YAML_EXTRACTOR = "core.dialogs.babel_extract:extract_yaml"
+JINJA_EXTRACTOR = "jinja2.ext:babel_extract"
 KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
 # Two lines on a phone: Telegram fits about 45 characters a line on a small screen.
 MAX_MESSAGE_LENGTH = 90
 
 
 def source_msgids() -> set[str]:
-    """Every msgid in the Python code and in the dialogue and service YAML."""
+    """Every msgid in the Python code, the panel templates and the dialogue and service YAML."""
     found: set[str] = set()
     for folder in (*SOURCE_PACKAGES, "dialogs", "services"):
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT / folder,
-            method_map=[("**.py", "python"), ("**.yaml", YAML_EXTRACTOR)],
+            method_map=[
+                ("**.py", "python"),
+                ("**.yaml", YAML_EXTRACTOR),
+                ("**.html", JINJA_EXTRACTOR),
+            ],
+            options_map={"**.html": {"extensions": "jinja2.ext.i18n"}},
             keywords=KEYWORDS,
         ):
             found.add(message if isinstance(message, str) else message[0])
     return found
 
 
-def test_dialogue_texts_are_extracted():
+def test_dialogue_and_panel_texts_are_extracted():
     assert "I have felt cheerful and in good spirits" in source_msgids()
+    assert "Take as my young person" in source_msgids()  # a panel template
     assert "School social worker" in source_msgids() or any(
         "social worker" in m for m in source_msgids()
     )
@@ -68,6 +75,8 @@ def test_placeholders_survive_translation(language):
 
     for message in catalog(language):
         if message.id:
-            assert set(re.findall(r"{\w+}", message.id)) == set(
-                re.findall(r"{\w+}", message.string)
+            # {name} in Python texts, %(name)s in the panel's templates
+            placeholder = r"{\w+}|%\(\w+\)s"
+            assert set(re.findall(placeholder, message.id)) == set(
+                re.findall(placeholder, message.string)
             ), message.id

@@ -15,7 +15,6 @@ from bot.render import ask_keyboard, ask_text
 from bot.replies import answer_tap, remove_buttons, say
 from bot.results import FinishedRun, send_result
 from bot.runtime import dialogues_of, engine_of, language_of, youth_of
-from bot.safety import CRISIS_TEXT
 from core.db import transaction
 from core.dialogs.engine import (
     NUMBER,
@@ -40,7 +39,6 @@ from core.services.assessments import (
     finished_runs,
     outcome_of,
 )
-from core.services.audit import do_audit
 from core.services.youth import access_youth_by_telegram_id
 
 CONTROLS = {"done", "skip", "back", "pause"}
@@ -350,31 +348,6 @@ async def _show(
         await send_result(
             context, chat_id=chat_id, youth_id=youth_id, language=language, run=finished
         )
-
-
-async def on_coach_offer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """'Talk to my coach' from a result. The handover is built by the coach-panel issue; until
-    then the wish is kept for the coach and the crisis numbers are repeated."""
-    with transaction(engine_of(context)) as session:
-        youth = youth_of(session, update)
-        youth_id, language = row_id(youth), language_of(update, youth)
-        do_audit(
-            session,
-            actor="youth",
-            action="coach.requested",
-            youth_id=youth_id,
-            coach_id=youth.coach_id,
-        )
-    _ = gettext_for(language).gettext
-    await answer_tap(update)
-    chat_id = update.effective_chat.id
-    await say(
-        context,
-        chat_id=chat_id,
-        youth_id=youth_id,
-        text=_("Chatting with your coach here is coming soon. I saved your wish for your coach."),
-    )
-    await say(context, chat_id=chat_id, youth_id=youth_id, text=_(CRISIS_TEXT))
 
 
 async def on_later(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

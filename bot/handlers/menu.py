@@ -5,9 +5,15 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.handlers import appointments, assessment, portfolio
+from bot.handlers import appointments, assessment, portfolio, talk
 from bot.handlers.onboarding import ask_consent, ask_language, show_menu
-from bot.keyboards import MENU_APPOINTMENTS, MENU_HELP, MENU_SELF_ASSESSMENT, menu_item_for
+from bot.keyboards import (
+    MENU_APPOINTMENTS,
+    MENU_COACH,
+    MENU_HELP,
+    MENU_SELF_ASSESSMENT,
+    menu_item_for,
+)
 from bot.replies import say
 from bot.runtime import engine_of, language_of, youth_of
 from core.db import transaction
@@ -68,13 +74,14 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if item == MENU_APPOINTMENTS:
         await appointments.my_appointments(update, context)
         return
-    if item is None and await assessment.answer_typed(update, context, text):
+    if item == MENU_COACH:
+        await talk.open_talk(update, context)
         return
-    if item is None and await portfolio.keep_words(update, context, text):
+    if await assessment.answer_typed(update, context, text):
         return
-    if item is not None:
-        reply = _("This part is coming soon. Thank you for your patience! 🙂")
-    elif len(text) > TELEGRAM_TEXT_LIMIT:
+    if await portfolio.keep_words(update, context, text):
+        return
+    if len(text) > TELEGRAM_TEXT_LIMIT:
         reply = _("Thank you for the long message! I understand the buttons best 👇")
     elif _is_emoji_only(text):
         reply = _("🙂 Thanks! Choose from the buttons below.")

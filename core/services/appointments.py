@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from core.models import (
@@ -260,5 +261,23 @@ def upcoming(session: Session, *, youth_id: int, now: datetime) -> list[Appointm
                 col(Appointment.starts_at) > now,
             )
             .order_by(col(Appointment.starts_at))
+        ).all()
+    )
+
+
+def past(session: Session, *, youth_id: int, now: datetime, limit: int = 50) -> list[Appointment]:
+    """The young person's appointments that are behind them or called off, newest first."""
+    return list(
+        session.exec(
+            select(Appointment)
+            .where(
+                Appointment.youth_id == youth_id,
+                or_(
+                    col(Appointment.starts_at) <= now,
+                    col(Appointment.status).not_in(ACTIVE),
+                ),
+            )
+            .order_by(col(Appointment.starts_at).desc())
+            .limit(limit)
         ).all()
     )

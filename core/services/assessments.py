@@ -128,6 +128,18 @@ def finished_runs(session: Session, *, youth_id: int, dialogue_id: str) -> list[
     )
 
 
+def finished_by_dialogue(session: Session, *, youth_id: int) -> dict[str, list[Assessment]]:
+    """Every finished run of the young person, by dialogue id, oldest first."""
+    runs: dict[str, list[Assessment]] = {}
+    for run in session.exec(
+        select(Assessment)
+        .where(Assessment.youth_id == youth_id, Assessment.status == AssessmentStatus.FINISHED)
+        .order_by(col(Assessment.finished_at), col(Assessment.id))
+    ):
+        runs.setdefault(run.dialogue_id, []).append(run)
+    return runs
+
+
 def answers_of(assessment: Assessment) -> dict[str, AnswerValue]:
     """The answers a run's stored state holds."""
     return State.from_json(assessment.state).answers

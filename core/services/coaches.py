@@ -1,14 +1,16 @@
-"""Coach accounts: creation and password checks with argon2."""
+"""Coach accounts: creation, password checks with argon2, and the admin's changes to them."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
 from core.models import Coach, Role
+from core.office_hours import check_hours
 from core.services.audit import do_audit
 
 _hasher = PasswordHasher()
@@ -20,12 +22,21 @@ class CoachError(ValueError):
     """A coach account could not be made as asked; the message says why."""
 
 
-def check_new_coach(*, login: str, display_name: str, password: str) -> None:
+def check_new_coach(
+    *, login: str, display_name: str, password: str, role: str = Role.COACH
+) -> None:
     """Raise CoachError when the login, the name or the password would not do."""
     if not LOGIN_PATTERN.match(login):
         raise CoachError("login: 2-64 characters, lowercase letters, digits, '.', '_' or '-'")
     if not display_name.strip():
         raise CoachError("display name: young people see it, so it cannot be empty")
+    check_password_rule(password)
+    if role not in {r.value for r in Role}:
+        raise CoachError("role: coach or admin")
+
+
+def check_password_rule(password: str) -> None:
+    """Raise CoachError when a new password is too short."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise CoachError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
 
@@ -37,21 +48,91 @@ def do_add_coach(
     display_name: str,
     password: str,
     role: Role = Role.COACH,
+    by: Coach | None = None,
 ) -> Coach:
-    """Create a coach with an argon2-hashed password."""
-    check_new_coach(login=login, display_name=display_name, password=password)
+    """Create a coach with an argon2-hashed password; `by` is the admin who did it, if any."""
+    check_new_coach(login=login, display_name=display_name, password=password, role=role)
     if session.exec(select(Coach).where(Coach.login == login)).first() is not None:
         raise CoachError(f"login {login!r} is taken")
     coach = Coach(
         login=login,
         display_name=display_name.strip(),
-        password_hash=_hasher.hash(password),
+        password_hash=hash_password(password),
         role=role,
     )
     session.add(coach)
     session.flush()
-    do_audit(session, actor="system", action="coach.create", coach_id=coach.id, detail=role)
+    if by is None:
+        do_audit(session, actor="system", action="coach.create", coach_id=coach.id, detail=role)
+    else:
+        detail = f"coach {coach.id}, {role}"
+        do_audit(session, actor="coach", action="coach.create", coach_id=by.id, detail=detail)
     return coach
+
+
+def _end_sessions(session: Session, *, coach: Coach) -> None:
+    # panel_sessions imports this module for the password checks, so import it here.
+    from core.services.panel_sessions import do_end_sessions
+
+    do_end_sessions(session, coach=coach)
+
+
+def do_deactivate_coach(session: Session, *, by: Coach, coach: Coach) -> None:
+    """Close a coach's account and sign them out everywhere; their young people stay linked
+    to them until an admin reassigns them. An admin cannot close their own account."""
+    if coach.id == by.id:
+        raise CoachError("you cannot deactivate your own account")
+    if not coach.active:
+        return
+    coach.active = False
+    session.add(coach)
+    _end_sessions(session, coach=coach)
+    do_audit(
+        session,
+        actor="coach",
+        action="coach.deactivate",
+        coach_id=by.id,
+        detail=f"coach {coach.id}",
+    )
+
+
+def do_reset_password(session: Session, *, by: Coach, coach: Coach, password: str) -> None:
+    """Give a coach a new password (and lift a lockout); every open session of theirs ends."""
+    check_password_rule(password)
+    coach.password_hash = hash_password(password)
+    coach.failed_logins, coach.locked_until = 0, None
+    session.add(coach)
+    _end_sessions(session, coach=coach)
+    do_audit(
+        session,
+        actor="coach",
+        action="coach.password_reset",
+        coach_id=by.id,
+        detail=f"coach {coach.id}",
+    )
+
+
+def do_set_office_hours(
+    session: Session, *, by: Coach, coach: Coach, days: list[int], start: str, end: str
+) -> dict[str, Any]:
+    """Store a coach's office hours (raises OfficeHoursError when they would not do)."""
+    hours = check_hours(days=days, start=start, end=end)
+    coach.office_hours = hours
+    session.add(coach)
+    days_text = ",".join(str(d) for d in hours["days"])
+    do_audit(
+        session,
+        actor="coach",
+        action="coach.office_hours",
+        coach_id=by.id,
+        detail=f"coach {coach.id}: days {days_text} {hours['start']}-{hours['end']}",
+    )
+    return hours
+
+
+def hash_password(password: str) -> str:
+    """The argon2 hash stored for a password (never the password itself)."""
+    return _hasher.hash(password)
 
 
 def check_password(coach: Coach, password: str) -> bool:

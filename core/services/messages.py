@@ -19,7 +19,11 @@ def do_record_message(
     delivery_status: Delivery,
     coach_id: int | None = None,
 ) -> Message | None:
-    """Store one message; without consent nothing is stored and None is returned."""
+    """Store one message; without consent nothing is stored and None is returned.
+
+    A message from the young person during a talk with a coach waits for the coach's answer
+    and counts as unread in the panel.
+    """
     if youth.consent != Consent.GIVEN:
         return None
     message = Message(
@@ -33,4 +37,10 @@ def do_record_message(
         coach_id=coach_id,
     )
     session.add(message)
+    if direction in (Direction.YOUTH, Direction.COACH):
+        youth.last_message_at = message.created_at
+    if direction == Direction.YOUTH and youth.talk_opened_at is not None:
+        youth.waiting_since = youth.waiting_since or message.created_at
+        youth.unread += 1
+    session.add(youth)
     return message

@@ -17,8 +17,8 @@ def due_reassessments(
 ) -> list[tuple[Youth, Assessment]]:
     """(young person, their latest finished run) for runs older than `after` never nudged about.
 
-    Only reachable young people who consented and have no unfinished run are asked, and only
-    once per finished run.
+    Only reachable young people who consented, are not talking with a coach just now and have
+    no unfinished run are asked, and only once per finished run.
     """
     candidates = session.exec(
         select(Youth, Assessment)
@@ -30,6 +30,7 @@ def due_reassessments(
             col(Assessment.nudged_at).is_(None),
             Youth.status == YouthStatus.ACTIVE,
             Youth.consent == Consent.GIVEN,
+            col(Youth.talk_opened_at).is_(None),
         )
         .order_by(col(Assessment.id))
     ).all()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import Session, col, select
 
-from core.models import Appointment, PortfolioEntry, Youth, row_id
+from core.models import Appointment, Coach, PortfolioEntry, Youth, row_id
 from core.services.audit import do_audit
 
 ACTIVITIES = ("watched", "tried", "talked", "learned")
@@ -79,4 +81,31 @@ def entries(session: Session, *, youth_id: int) -> list[PortfolioEntry]:
             .where(PortfolioEntry.youth_id == youth_id, col(PortfolioEntry.saved).is_(True))
             .order_by(col(PortfolioEntry.happened_at).desc())
         ).all()
+    )
+
+
+def access_entry_by_id(session: Session, *, youth: Youth, entry_id: int) -> PortfolioEntry | None:
+    """A saved entry of this young person, or None (another's entry, a draft, or no such id)."""
+    entry = session.get(PortfolioEntry, entry_id)
+    if entry is None or entry.youth_id != youth.id or not entry.saved:
+        return None
+    return entry
+
+
+def do_confirm_entry(
+    session: Session, *, coach: Coach, entry: PortfolioEntry, now: datetime
+) -> None:
+    """The coach confirms the entry (the first confirmation stays)."""
+    if entry.confirmed_at is not None:
+        return
+    entry.confirmed_by_coach_id = coach.id
+    entry.confirmed_at = now
+    session.add(entry)
+    do_audit(
+        session,
+        actor="coach",
+        action="portfolio.confirm",
+        coach_id=coach.id,
+        youth_id=entry.youth_id,
+        detail=str(entry.id),
     )

@@ -17,6 +17,7 @@ from core.models import (
     row_id,
     utcnow,
 )
+from core.services.access import is_admin
 from core.services.audit import do_audit
 
 
@@ -64,6 +65,8 @@ def do_set_consent(
         youth.first_name = first_name
     else:
         youth.first_name = None
+        youth.talk_opened_at = youth.waiting_since = youth.last_message_at = None
+        youth.unread = 0  # the chat is gone, so there is nothing left to answer
         _erase_kept_answers(session, youth_id=row_id(youth))
     session.add(youth)
     do_audit(
@@ -115,3 +118,51 @@ def do_erase_youth(session: Session, *, youth: Youth) -> None:
 def coach_of(session: Session, *, youth: Youth) -> Coach | None:
     """The young person's named coach, if they have one."""
     return session.get(Coach, youth.coach_id) if youth.coach_id is not None else None
+
+
+def do_take_youth(session: Session, *, coach: Coach, youth: Youth) -> bool:
+    """Become the young person's coach. A coach may take only someone from the shared queue
+    (False when another coach took them first); an admin may take anyone."""
+    if youth.coach_id == coach.id:
+        return True
+    previous = youth.coach_id
+    if is_admin(coach):
+        youth.coach_id = coach.id
+        session.add(youth)
+    else:
+        taken = session.execute(
+            update(Youth)
+            .where(col(Youth.id) == youth.id, col(Youth.coach_id).is_(None))
+            .values(coach_id=coach.id)
+            .execution_options(synchronize_session=False)
+        )
+        if int(taken.rowcount) != 1:  # type: ignore[attr-defined]
+            return False
+        youth.coach_id = coach.id
+    detail = "from the queue" if previous is None else f"from coach {previous}"
+    do_audit(
+        session,
+        actor="coach",
+        action="youth.take",
+        coach_id=coach.id,
+        youth_id=youth.id,
+        detail=detail,
+    )
+    return True
+
+
+def do_assign_youth(session: Session, *, by: Coach, youth: Youth, coach: Coach | None) -> None:
+    """An admin gives the young person to a coach, or back to the shared queue (None)."""
+    previous = youth.coach_id
+    youth.coach_id = coach.id if coach is not None else None
+    session.add(youth)
+    before = f"coach {previous}" if previous is not None else "queue"
+    after = f"coach {coach.id}" if coach is not None else "queue"
+    do_audit(
+        session,
+        actor="coach",
+        action="youth.assign",
+        coach_id=by.id,
+        youth_id=youth.id,
+        detail=f"{before} -> {after}",
+    )

@@ -148,10 +148,15 @@ async def test_language_can_be_changed_any_time(polku):
     assert stored_youth(polku, youth).language == "en"
 
 
-async def test_a_menu_item_not_built_yet_says_so_honestly(polku):
+async def test_every_menu_item_works_in_finnish(polku):
+    fi = gettext_for("fi").gettext
     youth = await polku.onboarded("Aino", "fi")
-    replies = await youth.says(gettext_for("fi").gettext(MENU[2]))
-    assert said(replies, "Tämä osa tulee pian")
+    replies = await youth.says(fi(MENU[2]))
+    assert said(
+        replies,
+        fi("What you write now goes to a coach. A coach usually answers {hours}.").split(".")[0],
+    )
+    assert youth.reply_keyboard == [[fi("↩️ Back to the bot")]]
 
 
 async def test_help_explains_and_shows_the_menu(polku):
@@ -200,6 +205,7 @@ async def test_commands_are_published_in_each_language(polku):
         "delete",
         "appointments",
         "portfolio",
+        "coach",
     ]
     assert by_language["sv"][1]["description"] == "Vad Polku kan göra"
 

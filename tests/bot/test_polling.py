@@ -79,7 +79,7 @@ async def test_updates_not_yet_handled_when_polku_dies_come_again_after_a_restar
             entered.set()
             await never.wait()
 
-        first.add_handler(TypeHandler(Update, hang), group=-2)
+        first.add_handler(TypeHandler(Update, hang), group=-10)  # before every Polku handler
         await start_bot(first)
         crashed = asyncio.create_task(poll_until(first, asyncio.Event()))
         delivery = youth.queue_text("/start")

@@ -11,6 +11,7 @@ from bot.app import build_application, start_bot, stop_bot
 from bot.sandbox import StandIn
 from bot.webhook import SECRET_HEADER, WEBHOOK_PATH, register_webhook, webhook_router
 from core.models import Youth
+from core.settings import Settings
 from tests.bot.conftest import settings_for
 
 SECRET = "s3cret-webhook-token-0123456789"
@@ -42,7 +43,11 @@ async def webhook_client(engine, database_url):
         )
         application = build_application(settings, engine)
         await start_bot(application)
-        app = create_web_app(engine=engine, routers=[webhook_router(application, SECRET)])
+        app = create_web_app(
+            engine=engine,
+            settings=Settings(_env_file=None),
+            routers=[webhook_router(application, SECRET)],
+        )
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://polku") as client:
             yield client, standin, application

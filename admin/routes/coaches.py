@@ -1,0 +1,195 @@
+"""Coach accounts, for admins: create, deactivate, reset a password, set office hours."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from admin.web import Checked, CurrentViewer, SessionDep, Viewer, panel_of, render, require_admin
+from core.i18n import gettext_for
+from core.models import Coach, Role, Youth
+from core.office_hours import DAY_NAMES, OfficeHoursError, describe
+from core.services.access import access_coach_by_id
+from core.services.coaches import (
+    CoachError,
+    do_add_coach,
+    do_deactivate_coach,
+    do_reset_password,
+    do_set_office_hours,
+)
+
+router = APIRouter()
+FIELD_LIMIT = 200
+
+
+def _page(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    *,
+    error: str = "",
+    error_for: str = "",
+    form: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    settings = panel_of(request).settings
+    translations = gettext_for(settings.panel_language)
+    coaches = session.exec(
+        select(Coach).order_by(col(Coach.active).desc(), col(Coach.display_name))
+    ).all()
+    counts = dict(
+        session.exec(
+            select(Youth.coach_id, func.count())
+            .where(col(Youth.coach_id).is_not(None))
+            .group_by(col(Youth.coach_id))
+        ).all()
+    )
+    inactive_ids = [c.id for c in coaches if not c.active and counts.get(c.id)]
+    stranded: dict[int | None, list[Youth]] = {}
+    for youth in session.exec(select(Youth).where(col(Youth.coach_id).in_(inactive_ids))).all():
+        stranded.setdefault(youth.coach_id, []).append(youth)
+    return render(
+        request,
+        "coaches.html",
+        viewer,
+        status_code=status_code,
+        coaches=coaches,
+        counts=counts,
+        stranded=stranded,
+        hours={c.id: describe(c.office_hours, translations) for c in coaches},
+        day_names=[translations.gettext(name) for name in DAY_NAMES],
+        roles=[role.value for role in Role],
+        error=error,
+        error_for=error_for,
+        form=form or {"role": Role.COACH.value},
+    )
+
+
+def _target(session: Session, viewer: Viewer, coach_id: int) -> Coach:
+    require_admin(viewer)
+    coach = access_coach_by_id(session, admin=viewer.coach, coach_id=coach_id)
+    if coach is None:
+        raise HTTPException(status_code=404)
+    return coach
+
+
+def _refused(request: Request, reason: Exception) -> str:
+    _ = gettext_for(panel_of(request).settings.panel_language).gettext
+    return _("Nothing was saved: {reason}").format(reason=reason)
+
+
+@router.get("/coaches")
+def coaches_page(request: Request, session: SessionDep, viewer: CurrentViewer) -> Response:
+    """Every coach account, with their office hours and how many young people they have."""
+    require_admin(viewer)
+    return _page(request, session, viewer)
+
+
+@router.post("/coaches")
+def create_coach(
+    request: Request,
+    session: SessionDep,
+    viewer: Checked,
+    login: Annotated[str, Form(max_length=FIELD_LIMIT)] = "",
+    display_name: Annotated[str, Form(max_length=FIELD_LIMIT)] = "",
+    password: Annotated[str, Form(max_length=FIELD_LIMIT)] = "",
+    role: Annotated[str, Form(max_length=FIELD_LIMIT)] = Role.COACH.value,
+) -> Response:
+    """Create a coach account with an initial password they are told in person."""
+    require_admin(viewer)
+    login = login.strip().lower()
+    try:
+        do_add_coach(
+            session,
+            login=login,
+            display_name=display_name,
+            password=password,
+            role=Role(role) if role in {r.value for r in Role} else Role.COACH,
+            by=viewer.coach,
+        )
+    except CoachError as refused:
+        form = {"login": login, "display_name": display_name, "role": role}
+        return _page(
+            request,
+            session,
+            viewer,
+            error=_refused(request, refused),
+            error_for="new",
+            form=form,
+            status_code=422,
+        )
+    return RedirectResponse("/coaches", status_code=303)
+
+
+@router.post("/coaches/{coach_id}/deactivate")
+def deactivate(request: Request, coach_id: int, session: SessionDep, viewer: Checked) -> Response:
+    """Close the account and end its sessions; the young people stay until reassigned."""
+    coach = _target(session, viewer, coach_id)
+    try:
+        do_deactivate_coach(session, by=viewer.coach, coach=coach)
+    except CoachError as refused:
+        return _page(
+            request,
+            session,
+            viewer,
+            error=_refused(request, refused),
+            error_for=str(coach_id),
+            status_code=422,
+        )
+    return RedirectResponse("/coaches", status_code=303)
+
+
+@router.post("/coaches/{coach_id}/password")
+def reset_password(
+    request: Request,
+    coach_id: int,
+    session: SessionDep,
+    viewer: Checked,
+    password: Annotated[str, Form(max_length=FIELD_LIMIT)] = "",
+) -> Response:
+    """Set a new password; the coach is signed out everywhere."""
+    coach = _target(session, viewer, coach_id)
+    try:
+        do_reset_password(session, by=viewer.coach, coach=coach, password=password)
+    except CoachError as refused:
+        return _page(
+            request,
+            session,
+            viewer,
+            error=_refused(request, refused),
+            error_for=str(coach_id),
+            status_code=422,
+        )
+    return RedirectResponse("/coaches", status_code=303)
+
+
+@router.post("/coaches/{coach_id}/hours")
+def set_hours(
+    request: Request,
+    coach_id: int,
+    session: SessionDep,
+    viewer: Checked,
+    days: Annotated[list[int] | None, Form()] = None,
+    start: Annotated[str, Form(max_length=FIELD_LIMIT)] = "",
+    end: Annotated[str, Form(max_length=FIELD_LIMIT)] = "",
+) -> Response:
+    """Office hours: the days and the local times the coach answers."""
+    coach = _target(session, viewer, coach_id)
+    try:
+        do_set_office_hours(
+            session, by=viewer.coach, coach=coach, days=days or [], start=start, end=end
+        )
+    except OfficeHoursError as refused:
+        return _page(
+            request,
+            session,
+            viewer,
+            error=_refused(request, refused),
+            error_for=str(coach_id),
+            status_code=422,
+        )
+    return RedirectResponse("/coaches", status_code=303)

@@ -1,0 +1,201 @@
+"""One conversation: the whole chat with result cards, the reply box, hand back, handled,
+and photos, voice and documents through a proxied download."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session, col, select
+
+from admin.web import Checked, CurrentViewer, SessionDep, Viewer, is_htmx, panel_of, render
+from core.db import transaction
+from core.models import Assessment, AssessmentStatus, Coach, MediaKind, Message, Youth
+from core.services.access import access_message_by_id, access_youth_by_id
+from core.services.audit import do_audit
+from core.services.talk import (
+    REPLY_LIMIT,
+    TalkError,
+    coach_of,
+    conversation,
+    do_close_talk,
+    do_coach_reply,
+    do_mark_handled,
+    do_mark_read,
+)
+
+router = APIRouter()
+CONTENT_TYPES = {
+    MediaKind.PHOTO: "image/jpeg",
+    MediaKind.VOICE: "audio/ogg",
+    MediaKind.AUDIO: "audio/mpeg",
+    MediaKind.VIDEO: "video/mp4",
+    MediaKind.VIDEO_NOTE: "video/mp4",
+    MediaKind.STICKER: "image/webp",
+}
+
+
+@dataclass(frozen=True)
+class Card:
+    """A finished self-assessment shown in the chat as a short card."""
+
+    dialogue_id: str
+    score: float | None
+    created_at: datetime
+
+
+def visible_youth(session: Session, viewer: Viewer, youth_id: int) -> Youth:
+    """The young person, or 404 when this coach may not see them (audited)."""
+    youth = access_youth_by_id(session, coach=viewer.coach, youth_id=youth_id)
+    if youth is None:
+        session.commit()  # the refusal's audit event stays, though the request ends in 404
+        raise HTTPException(status_code=404)
+    return youth
+
+
+def _timeline(session: Session, youth: Youth, before: int | None) -> dict[str, Any]:
+    messages = conversation(session, youth_id=youth.id or 0, before_id=before)
+    since = messages[0].created_at if messages and before is None else None
+    runs = session.exec(
+        select(Assessment).where(
+            Assessment.youth_id == youth.id,
+            Assessment.status == AssessmentStatus.FINISHED,
+            col(Assessment.finished_at) >= since if since else True,
+        )
+    ).all()
+    cards = [Card(r.dialogue_id, r.score, r.finished_at) for r in runs if r.finished_at]
+    items: list[Message | Card] = sorted([*messages, *cards], key=lambda item: item.created_at)
+    senders = {c.id: c.display_name for c in session.exec(select(Coach)).all()}
+    return {
+        "youth": youth,
+        "items": items,
+        "senders": senders,
+        "older": messages[0].id if len(messages) >= 100 else None,
+        "coach": coach_of(session, youth),
+        "reply_limit": REPLY_LIMIT,
+    }
+
+
+def _chat_page(
+    request: Request, session: Session, viewer: Viewer, youth: Youth, error: str = ""
+) -> Response:
+    before = request.query_params.get("before")
+    return render(
+        request,
+        "conversation.html",
+        viewer,
+        error=error,
+        **_timeline(session, youth, int(before) if before and before.isdigit() else None),
+    )
+
+
+@router.get("/youth/{youth_id}/chat")
+def chat(request: Request, youth_id: int, session: SessionDep, viewer: CurrentViewer) -> Response:
+    """The whole conversation; opening it marks it read and is audited."""
+    youth = visible_youth(session, viewer, youth_id)
+    do_mark_read(session, youth=youth)
+    do_audit(
+        session,
+        actor="coach",
+        action="youth.read_chat",
+        coach_id=viewer.coach.id,
+        youth_id=youth.id,
+    )
+    return _chat_page(request, session, viewer, youth)
+
+
+@router.get("/youth/{youth_id}/chat/messages")
+def chat_messages(
+    request: Request, youth_id: int, session: SessionDep, viewer: CurrentViewer
+) -> Response:
+    """The message list alone, for htmx polling (new messages, delivery status)."""
+    youth = visible_youth(session, viewer, youth_id)
+    do_mark_read(session, youth=youth)
+    return render(request, "_messages.html", viewer, **_timeline(session, youth, None))
+
+
+@router.post("/youth/{youth_id}/reply")
+def reply(
+    request: Request,
+    youth_id: int,
+    session: SessionDep,
+    viewer: Checked,
+    text: Annotated[str, Form(max_length=REPLY_LIMIT * 2)] = "",
+) -> Response:
+    """Queue the coach's answer in the outbox; the list shows it at once as 'sending'."""
+    youth = visible_youth(session, viewer, youth_id)
+    try:
+        do_coach_reply(
+            session, coach=viewer.coach, youth=youth, text=text, now=panel_of(request).clock()
+        )
+    except TalkError as refused:
+        if is_htmx(request):
+            return render(
+                request,
+                "_messages.html",
+                viewer,
+                status_code=422,
+                error=str(refused),
+                **_timeline(session, youth, None),
+            )
+        return _chat_page(request, session, viewer, youth, error=str(refused))
+    if is_htmx(request):
+        return render(request, "_messages.html", viewer, **_timeline(session, youth, None))
+    return RedirectResponse(f"/youth/{youth_id}/chat", status_code=303)
+
+
+@router.post("/youth/{youth_id}/handback")
+def hand_back(request: Request, youth_id: int, session: SessionDep, viewer: Checked) -> Response:
+    """Give the conversation back to the bot; the young person is told."""
+    youth = visible_youth(session, viewer, youth_id)
+    do_close_talk(session, youth=youth, by_coach=viewer.coach, now=panel_of(request).clock())
+    return RedirectResponse(f"/youth/{youth_id}/chat", status_code=303)
+
+
+@router.post("/youth/{youth_id}/handled")
+def handled(request: Request, youth_id: int, session: SessionDep, viewer: Checked) -> Response:
+    """Nothing to answer now: the conversation leaves the waiting list."""
+    youth = visible_youth(session, viewer, youth_id)
+    do_mark_handled(session, coach=viewer.coach, youth=youth)
+    return RedirectResponse("/", status_code=303)
+
+
+def _media_of(request: Request, viewer: Viewer, message_id: int) -> Message:
+    with transaction(panel_of(request).engine) as session:
+        message = access_message_by_id(session, coach=viewer.coach, message_id=message_id)
+        if message is None or message.file_id is None:
+            session.commit()  # keep the refusal's audit event
+            raise HTTPException(status_code=404)
+        do_audit(
+            session,
+            actor="coach",
+            action="media.read",
+            coach_id=viewer.coach.id,
+            youth_id=message.youth_id,
+            detail=message.media_kind,
+        )
+        return message
+
+
+@router.get("/media/{message_id}")
+async def media(request: Request, message_id: int, viewer: CurrentViewer) -> Response:
+    """A photo, voice message or file, fetched from Telegram by the server for the browser."""
+    message = await run_in_threadpool(_media_of, request, viewer, message_id)
+    fetch = panel_of(request).fetch_media
+    if fetch is None:
+        raise HTTPException(status_code=404)
+    try:
+        content = await fetch(message.file_id or "")
+    except Exception as exc:  # Telegram forgot the file or could not be reached
+        raise HTTPException(status_code=502) from exc
+    kind = MediaKind(message.media_kind)
+    headers = {"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"}
+    if kind not in CONTENT_TYPES:
+        headers["Content-Disposition"] = f'attachment; filename="polku-{message_id}"'
+    return Response(
+        content, media_type=CONTENT_TYPES.get(kind, "application/octet-stream"), headers=headers
+    )

@@ -1,0 +1,159 @@
+"""The panel's plumbing: templates, the signed-in coach, CSRF checks and the database session.
+
+Routes take `CurrentCoach` (signed in, else a redirect to the sign-in page) and, when they
+change anything, `Checked` (the CSRF token of the session, from the form field or htmx's
+header). Everything a route reads or writes goes through `core.services` and its `access_*`
+functions.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request, Response
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from core.db import transaction
+from core.i18n import gettext_for
+from core.models import Coach, PanelSession
+from core.services.access import is_admin
+from core.services.panel_sessions import access_panel_session
+from core.settings import Settings
+
+SESSION_COOKIE = "polku_session"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+# Fetches a Telegram file by its file_id; the composition root passes the bot's, so the bot
+# token never reaches the browser or this package.
+FetchMedia = Callable[[str], Awaitable[bytes]]
+# The bot's @username for invite links, asked when needed (the bot learns it when it starts).
+BotUsername = Callable[[], str]
+
+
+@dataclass
+class Panel:
+    """What every route needs, kept on app.state."""
+
+    engine: Engine
+    settings: Settings
+    fetch_media: FetchMedia | None
+    clock: Callable[[], datetime]
+    templates: Jinja2Templates
+    bot_username: BotUsername | None = None
+
+
+class NotSignedIn(Exception):
+    """No live session: the sign-in page (or, for htmx, a full-page redirect to it)."""
+
+
+def make_templates(settings: Settings) -> Jinja2Templates:
+    """Jinja2 with gettext in the panel's language and autoescaping on."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(),
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_translations(  # type: ignore[attr-defined]
+        gettext_for(settings.panel_language), newstyle=True
+    )
+    env.globals["is_admin"] = is_admin
+    env.globals["panel_language"] = settings.panel_language
+    return Jinja2Templates(env=env)
+
+
+def panel_of(request: Request) -> Panel:
+    panel: Panel = request.app.state.panel
+    return panel
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the route returns, rolled back on error."""
+    with transaction(panel_of(request).engine) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(db_session)]
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in coach and their session's CSRF token."""
+
+    coach: Coach
+    csrf_token: str
+    session: PanelSession
+
+
+def current_viewer(request: Request, session: SessionDep) -> Viewer:
+    """The signed-in coach, or NotSignedIn."""
+    found = access_panel_session(
+        session, token=request.cookies.get(SESSION_COOKIE, ""), now=panel_of(request).clock()
+    )
+    if found is None:
+        raise NotSignedIn
+    panel_session, coach = found
+    return Viewer(coach=coach, csrf_token=panel_session.csrf_token, session=panel_session)
+
+
+CurrentViewer = Annotated[Viewer, Depends(current_viewer)]
+
+
+async def checked_viewer(request: Request, viewer: CurrentViewer) -> Viewer:
+    """The signed-in coach, after the request proved it came from a panel page (CSRF)."""
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None:
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else ""
+    if not hmac.compare_digest(sent.encode(), viewer.csrf_token.encode()):
+        raise HTTPException(status_code=403, detail="csrf")
+    return viewer
+
+
+Checked = Annotated[Viewer, Depends(checked_viewer)]
+
+
+def require_admin(viewer: Viewer) -> None:
+    """Admin-only pages look like missing pages to a coach."""
+    if not is_admin(viewer.coach):
+        raise HTTPException(status_code=404)
+
+
+def render(
+    request: Request,
+    name: str,
+    viewer: Viewer | None,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
+    """A page or partial with the coach and CSRF token every template may need."""
+    panel = panel_of(request)
+    response: Response = panel.templates.TemplateResponse(
+        request,
+        name,
+        {
+            "viewer": viewer,
+            "csrf_token": viewer.csrf_token if viewer else context.pop("csrf_token", ""),
+            "tz": panel.settings.tz,
+            "now": panel.clock(),
+            **context,
+        },
+        status_code=status_code,
+    )
+    return response
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"

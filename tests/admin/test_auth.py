@@ -1,0 +1,100 @@
+"""Signing in and out, lockout, expired sessions and CSRF, as a coach meets them."""
+
+from __future__ import annotations
+
+from core.services.panel_sessions import LOCK_AFTER
+from tests.admin.conftest import PASSWORD, csrf_of
+
+
+async def test_sign_in_with_the_right_password_opens_the_inbox(panel) -> None:
+    panel.add_coach("anna", name="Anna Coach")
+    coach = await panel.signed_in("anna")
+    inbox = await coach.get("/")
+    assert inbox.status_code == 200
+    assert "Anna Coach" in inbox.text and "Inbox" in inbox.text
+    cookie = coach.http.cookies.jar
+    session_cookie = next(c for c in cookie if c.name == "polku_session")
+    assert session_cookie.has_nonstandard_attr("HttpOnly")
+    assert PASSWORD not in str([e.detail for e in panel.audit("panel.sign_in")])
+
+
+async def test_a_wrong_password_is_refused_kindly(panel) -> None:
+    panel.add_coach("anna")
+    client = panel.client()
+    page = await client.get("/login")
+    response = await client.post(
+        "/login", data={"login": "anna", "password": "nope", "csrf_token": csrf_of(page.text)}
+    )
+    assert response.status_code == 401
+    assert "Wrong login or password" in response.text
+    assert (await client.get("/")).headers["location"].startswith("/login")
+
+
+async def test_repeated_failures_lock_the_account_for_a_while(panel) -> None:
+    panel.add_coach("anna")
+    client = panel.client()
+    for _ in range(LOCK_AFTER):
+        page = await client.get("/login")
+        last = await client.post(
+            "/login", data={"login": "anna", "password": "nope", "csrf_token": csrf_of(page.text)}
+        )
+    assert "locked for 15 minutes" in last.text
+    page = await client.get("/login")
+    right = await client.post(
+        "/login", data={"login": "anna", "password": PASSWORD, "csrf_token": csrf_of(page.text)}
+    )
+    assert right.status_code == 401 and "locked" in right.text
+    panel.clock.advance(minutes=16)
+    assert (await panel.signed_in("anna")).csrf
+    assert panel.audit("panel.locked")
+
+
+async def test_sign_in_without_the_forms_token_is_refused(panel) -> None:
+    panel.add_coach("anna")
+    client = panel.client()
+    await client.get("/login")
+    forged = await client.post(
+        "/login", data={"login": "anna", "password": PASSWORD, "csrf_token": "forged"}
+    )
+    assert forged.status_code == 403 and "expired" in forged.text
+
+
+async def test_an_idle_session_ends_and_says_so(panel) -> None:
+    panel.add_coach("anna")
+    coach = await panel.signed_in("anna")
+    panel.clock.advance(hours=3)
+    response = await coach.get("/")
+    assert response.status_code == 303
+    page = await coach.get(response.headers["location"])
+    assert "Your session ended" in page.text
+    poll = await coach.get("/inbox/rows", headers={"HX-Request": "true"})
+    assert poll.status_code == 401 and poll.headers["HX-Redirect"].startswith("/login")
+
+
+async def test_sign_out_ends_the_session(panel) -> None:
+    panel.add_coach("anna")
+    coach = await panel.signed_in("anna")
+    assert (await coach.post("/logout")).headers["location"] == "/login"
+    assert (await coach.get("/")).status_code == 303
+
+
+async def test_a_form_without_or_with_a_forged_csrf_token_changes_nothing(panel) -> None:
+    anna = panel.add_coach("anna")
+    youth = panel.add_youth(anna)
+    coach = await panel.signed_in("anna")
+    missing = await coach.http.post(f"/youth/{youth.id}/reply", data={"text": "hi"})
+    forged = await coach.http.post(
+        f"/youth/{youth.id}/reply", data={"text": "hi", "csrf_token": "x" * 43}
+    )
+    header = await coach.http.post(
+        f"/youth/{youth.id}/reply", data={"text": "hi"}, headers={"X-CSRF-Token": "wrong"}
+    )
+    assert [r.status_code for r in (missing, forged, header)] == [403, 403, 403]
+    assert "Nothing was saved" in forged.text
+    chat = await coach.get(f"/youth/{youth.id}/chat")
+    assert "sending…" not in chat.text
+
+
+async def test_pages_carry_protective_headers(panel) -> None:
+    response = await panel.client().get("/login")
+    assert response.headers["X-Frame-Options"] == "DENY"
