@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -17,6 +18,7 @@ from sqlmodel import SQLModel
 
 import core.models  # noqa: F401  (registers the tables)
 from core.db import make_engine
+from tests.serving import Served, serving
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 REQUIRE_POSTGRES = os.environ.get("POLKU_REQUIRE_POSTGRES") == "1"
@@ -55,3 +57,10 @@ def engine(database_url: str) -> Iterator[Engine]:
     SQLModel.metadata.create_all(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def served(tmp_path: Path, database_url: str) -> Iterator[Served]:
+    """`polku serve` without a token (the sandbox), migrated, in an empty folder."""
+    with serving(tmp_path, database_url) as running:
+        yield running

@@ -111,9 +111,9 @@ async def relay_while_talking(update: Update, context: ContextTypes.DEFAULT_TYPE
             context,
             chat_id=chat_id,
             youth_id=youth_id,
-            text=_(
-                "{name} is off now and usually answers {hours}. Expect an answer {when}."
-            ).format(name=coach.display_name if coach else "", hours=describe(hours, t), when=when),
+            text=_(AWAY if coach else AWAY_QUEUE).format(
+                name=coach.display_name if coach else "", hours=describe(hours, t), when=when
+            ),
         )
         await say(context, chat_id=chat_id, youth_id=youth_id, text=_(CRISIS_TEXT))
     raise ApplicationHandlerStop

@@ -47,6 +47,25 @@ async def test_the_inbox_puts_the_longest_waiting_on_top_and_updates_by_polling(
     assert "oletko siellä?" in rows.text
 
 
+async def test_the_inbox_shows_what_the_young_person_wrote_not_the_bots_away_note(panel) -> None:
+    anna = panel.add_coach("anna")
+    aino = panel.add_youth(anna, "Aino")
+    _youth_says(panel, aino, "tarvitsen apua CV:n kanssa")
+    with transaction(panel.engine) as session:
+        row = session.get(Youth, aino.id)
+        do_record_message(
+            session,
+            youth=row,
+            direction=Direction.BOT,
+            text="Anna on nyt poissa.",
+            delivery_status=Delivery.SENT,
+        )
+    coach = await panel.signed_in("anna")
+    rows = (await coach.get("/inbox/rows", headers={"HX-Request": "true"})).text
+    assert "tarvitsen apua CV:n kanssa" in rows
+    assert "Anna on nyt poissa." not in rows
+
+
 async def test_a_reply_shows_as_sending_and_goes_through_the_outbox(panel) -> None:
     anna = panel.add_coach("anna", name="Anna K")
     aino = panel.add_youth(anna)

@@ -81,7 +81,7 @@ async def test_a_talk_with_the_coach_from_the_bot_to_the_panel_and_back(polku, p
 
     maija = await panel_client("maija")
     inbox = await maija.get("/inbox/rows")
-    assert "Aino" in inbox.text and "1 conversation waits" in inbox.text
+    assert "Aino" in inbox.text and "Waiting for an answer: 1" in inbox.text
     chat = await maija.get(f"/youth/{youth_id}/chat")
     assert "I need help with my application" in chat.text and "this form" in chat.text
     with transaction(polku.engine) as session:
