@@ -14,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import dispatch, jobs
+from bot import dispatch, jobs, safety
 from bot.handlers import (
     appointments,
     assessment,
@@ -26,7 +26,9 @@ from bot.handlers import (
     talk,
     unexpected,
 )
-from bot.runtime import DIALOGUES_KEY, ENGINE_KEY, SETTINGS_KEY
+from bot.runtime import DETECTOR_KEY, DIALOGUES_KEY, ENGINE_KEY, SETTINGS_KEY
+from core.crisis import PHRASES_DIR, Detector
+from core.crisis_resources import load_resources
 from core.dialogs.loader import load_dialogues
 from core.directory import load_directory
 from core.i18n import LANGUAGES, N_, gettext_for
@@ -76,7 +78,9 @@ def build_application(settings: Settings, engine: Engine) -> Application:  # typ
     application.bot_data[ENGINE_KEY] = engine
     application.bot_data[SETTINGS_KEY] = settings
     application.bot_data[DIALOGUES_KEY] = load_dialogues()  # a broken file stops start-up
+    application.bot_data[DETECTOR_KEY] = Detector.from_folder(PHRASES_DIR)
     load_directory()
+    load_resources()
     register_handlers(application)
     if application.job_queue is not None:
         application.job_queue.run_repeating(
@@ -95,7 +99,9 @@ def build_application(settings: Settings, engine: Engine) -> Application:  # typ
 def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
     """All handlers, in the order they are tried."""
     add = application.add_handler
-    add(TypeHandler(Update, record.record_incoming), group=-2)
+    add(TypeHandler(Update, record.record_incoming), group=-3)
+    # Crisis wording first, in every state; it stops the update only when it answered a crisis.
+    add(MessageHandler(PRIVATE & ~filters.COMMAND & (filters.TEXT | MEDIA), safety.watch), group=-2)
     # During a talk with a coach these take the update and stop; otherwise they pass it on.
     add(
         MessageHandler(
@@ -126,6 +132,8 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     add(CallbackQueryHandler(assessment.on_resume, pattern=r"^resume:"))
     add(CallbackQueryHandler(assessment.on_later, pattern=r"^nudge:later$"))
     add(CallbackQueryHandler(talk.open_talk, pattern=r"^coach:talk$"))
+    add(CallbackQueryHandler(safety.on_safe_answer, pattern=r"^safe:(yes|no)$"))
+    add(CallbackQueryHandler(safety.on_resource_tap, pattern=r"^sos:"))
     add(
         CallbackQueryHandler(
             appointments.on_attendance, pattern=r"^ap:\d+:\d+:(coming|cant|where)$"

@@ -19,6 +19,7 @@ from core.settings import Settings
 ENGINE_KEY = "engine"
 SETTINGS_KEY = "settings"
 DIALOGUES_KEY = "dialogues"
+DETECTOR_KEY = "crisis_detector"
 
 
 def engine_of(context: ContextTypes.DEFAULT_TYPE) -> Engine:

@@ -336,8 +336,46 @@ class PortfolioEntry(SQLModel, table=True):
     created_at: datetime = _now_column()
 
 
+class AlertKind(StrEnum):
+    CRISIS_WORDS = "crisis_words"  # crisis wording in a message
+    LOW_WELLBEING = "low_wellbeing"  # WHO-5 score ≤ 28
+
+
+class Alert(SQLModel, table=True):
+    """An urgent call for a human: open until a coach marks it handled; the bot keeps answering
+    the young person with the crisis resources until a coach has replied (`answered_at`).
+
+    `text` is the triggering message itself, kept even without consent to keep messages: the
+    coach must see what was said, and /delete erases it with the young person.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    youth_id: int = _fk("youth.id", ondelete="CASCADE", nullable=False)
+    kind: str = Field(sa_column=Column(String(16), nullable=False))
+    text: str | None = Field(default=None, sa_column=Column(Text))
+    detail: str | None = Field(default=None, sa_column=Column(String(200)))
+    safe_answer: str | None = Field(default=None, sa_column=Column(String(8)))
+    created_at: datetime = _now_column(index=True)
+    answered_at: datetime | None = _optional_when()
+    handled_at: datetime | None = _optional_when()
+    handled_by_coach_id: int | None = _fk("coach.id", ondelete="SET NULL", index=False)
+
+
+class AlertRecipient(SQLModel, table=True):
+    """Which coaches an alert was raised to: the young person's coach when on duty, else every
+    coach on duty (everyone when nobody is)."""
+
+    alert_id: int = Field(
+        sa_column=Column(ForeignKey("alert.id", ondelete="CASCADE"), primary_key=True)
+    )
+    coach_id: int = Field(
+        sa_column=Column(ForeignKey("coach.id", ondelete="CASCADE"), primary_key=True, index=True)
+    )
+
+
 def row_id(
-    row: Coach
+    row: Alert
+    | Coach
     | Youth
     | Message
     | AuditEvent

@@ -64,3 +64,18 @@ def served(tmp_path: Path, database_url: str) -> Iterator[Served]:
     """`polku serve` without a token (the sandbox), migrated, in an empty folder."""
     with serving(tmp_path, database_url) as running:
         yield running
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the crisis-detection figures measured by tests/core/test_crisis.py."""
+    from tests.core.test_crisis import FIGURES
+
+    if not FIGURES:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("crisis wording: recall and false alarms")
+    write(f"{'corpus':<12} {'lang':<4} {'recall':>16} {'false alarms':>16}")
+    for f in FIGURES:
+        recall = f"{f.recall:6.1%} ({f.caught}/{f.positives})"
+        alarms = f"{f.false_alarm_rate:6.1%} ({f.false_alarms}/{f.negatives})"
+        write(f"{f.corpus:<12} {f.language:<4} {recall:>16} {alarms:>16}")

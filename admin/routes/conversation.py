@@ -160,7 +160,7 @@ def hand_back(request: Request, youth_id: int, session: SessionDep, viewer: Chec
 def handled(request: Request, youth_id: int, session: SessionDep, viewer: Checked) -> Response:
     """Nothing to answer now: the conversation leaves the waiting list."""
     youth = visible_youth(session, viewer, youth_id)
-    do_mark_handled(session, coach=viewer.coach, youth=youth)
+    do_mark_handled(session, coach=viewer.coach, youth=youth, now=panel_of(request).clock())
     return RedirectResponse("/", status_code=303)
 
 

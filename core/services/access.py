@@ -1,15 +1,17 @@
 """Who may see what in the panel. Every route fetches through these functions.
 
 A coach sees and writes only their own young people and the unassigned queue; an admin sees
-everyone. A refused or unknown id looks the same from outside (None → 404) and is audited.
+everyone. An open urgent alert also opens the young person to every coach it was raised to
+(their own coach off duty: the coaches on duty). A refused or unknown id looks the same from
+outside (None → 404) and is audited.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, or_, true
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
-from core.models import Coach, Message, Role, Youth
+from core.models import Alert, AlertRecipient, Coach, Message, Role, Youth
 from core.services.audit import do_audit
 
 
@@ -22,18 +24,34 @@ def visible_to(coach: Coach) -> ColumnElement[bool]:
     """The SQL condition for the young people this coach may see."""
     if is_admin(coach):
         return true()
-    return or_(col(Youth.coach_id) == coach.id, col(Youth.coach_id).is_(None))
+    return or_(
+        col(Youth.coach_id) == coach.id,
+        col(Youth.coach_id).is_(None),
+        col(Youth.id).in_(_alerted_youth(coach)),
+    )
 
 
-def can_see(coach: Coach, youth: Youth) -> bool:
+def _alerted_youth(coach: Coach):  # type: ignore[no-untyped-def]
+    """Ids of young people with an open alert raised to this coach."""
+    return (
+        select(Alert.youth_id)
+        .join(AlertRecipient, col(AlertRecipient.alert_id) == col(Alert.id))
+        .where(AlertRecipient.coach_id == coach.id, col(Alert.handled_at).is_(None))
+    )
+
+
+def can_see(session: Session, coach: Coach, youth: Youth) -> bool:
     """The same rule as `visible_to`, for a row already in hand."""
-    return is_admin(coach) or youth.coach_id in (None, coach.id)
+    if is_admin(coach) or youth.coach_id in (None, coach.id):
+        return True
+    alerted = session.exec(_alerted_youth(coach).where(Alert.youth_id == youth.id)).first()
+    return alerted is not None
 
 
 def access_youth_by_id(session: Session, *, coach: Coach, youth_id: int) -> Youth | None:
     """The young person if this coach may see them; otherwise None, and the attempt audited."""
     youth = session.get(Youth, youth_id)
-    if youth is not None and can_see(coach, youth):
+    if youth is not None and can_see(session, coach, youth):
         return youth
     do_audit(
         session,

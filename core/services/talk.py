@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, or_
+from sqlalchemy import case, func, or_, update
 from sqlmodel import Session, col, select
 
 from core.models import (
+    Alert,
     Coach,
     Consent,
     Delivery,
@@ -126,18 +127,41 @@ def do_coach_reply(
     youth.talk_opened_at = youth.talk_opened_at or now
     youth.waiting_since = None
     session.add(youth)
+    session.execute(  # a person has answered: the bot stops standing in for them
+        update(Alert)
+        .where(col(Alert.youth_id) == youth.id, col(Alert.answered_at).is_(None))
+        .values(answered_at=now)
+    )
     do_enqueue(
         session, youth=youth, kind=KIND_REPLY, due_at=now, payload={"message_id": row_id(message)}
     )
     return message
 
 
-def do_mark_handled(session: Session, *, coach: Coach, youth: Youth) -> None:
-    """Nothing more to answer for now: the conversation leaves the top of the inbox."""
+def do_mark_handled(session: Session, *, coach: Coach, youth: Youth, now: datetime) -> None:
+    """Nothing more to answer for now: the conversation leaves the top of the inbox, and an
+    urgent alert is closed (audited) by this coach."""
     youth.waiting_since = None
     youth.unread = 0
     session.add(youth)
     do_audit(session, actor="coach", action="talk.handled", youth_id=youth.id, coach_id=coach.id)
+    closed = session.execute(
+        update(Alert)
+        .where(col(Alert.youth_id) == youth.id, col(Alert.handled_at).is_(None))
+        .values(
+            handled_at=now,
+            handled_by_coach_id=coach.id,
+            answered_at=func.coalesce(col(Alert.answered_at), now),
+        )
+    )
+    if closed.rowcount:  # type: ignore[attr-defined]
+        do_audit(
+            session,
+            actor="coach",
+            action="safety.alert_handled",
+            youth_id=youth.id,
+            coach_id=coach.id,
+        )
 
 
 def do_mark_read(session: Session, *, youth: Youth) -> None:

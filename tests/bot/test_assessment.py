@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from core.dialogs.loader import load_dialogues
 from core.dialogs.scales import NUMERIC_SCALES
 from core.i18n import gettext_for
-from core.models import Assessment, AssessmentAnswer, AuditEvent, Message, Youth
+from core.models import Alert, Assessment, AssessmentAnswer, AuditEvent, Message, Youth
 from core.services.assessments import history
 from tests.bot.transcript import buttons, said
 
@@ -205,9 +205,12 @@ async def test_a_low_who5_enters_the_safety_flow_softly(polku):
     assert said(youth.inbox, "Your wellbeing score: 20/100.")
     safety = next(r for r in DIALOGUES["who5"].rules if r.offer == "safety")
     assert said(youth.inbox, safety.message)
-    assert said(youth.inbox, "MIELI 09 2525 0111")
+    told = next(m for m in youth.inbox if "I let the coaches know too" in (m.get("text") or ""))
+    assert "📞 09 2525 0111 · MIELI Crisis Helpline" in buttons(told)
+    assert "💬 Sekasin chat (ages 12–29)" in buttons(told)
     with Session(polku.engine) as session:
-        assert "safety.flow" in session.exec(select(AuditEvent.action)).all()
+        assert session.exec(select(Alert.kind)).all() == ["low_wellbeing"]
+        assert "safety.alert" in session.exec(select(AuditEvent.action)).all()
 
 
 async def test_a_middling_who5_offers_a_talk_with_the_coach(polku):
