@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 
-from admin.routes import audit, auth, coaches, conversation, inbox, invites, youth
+from admin.routes import audit, auth, coaches, conversation, inbox, invites, safety, youth
 from admin.web import (
     STATIC_DIR,
     BotUsername,
@@ -37,6 +37,7 @@ PANEL_ROUTERS = (
     invites.router,
     coaches.router,
     audit.router,
+    safety.router,
 )
 SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",

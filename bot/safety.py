@@ -221,11 +221,12 @@ async def on_safe_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         youth_id, language = row_id(youth), language_of(update, youth)
     await answer_tap(update)
     _ = gettext_for(language).gettext
+    reply = SAFE_REPLY if answer == "safe" else UNSAFE_REPLY
     await say(
         context,
         chat_id=update.effective_chat.id,  # type: ignore[union-attr]
         youth_id=youth_id,
-        text=_(SAFE_REPLY if answer == "safe" else UNSAFE_REPLY),
+        text=_(reply),
         reply_markup=None if answer == "safe" else resource_buttons(language),
     )
 

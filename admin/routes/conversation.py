@@ -16,6 +16,7 @@ from admin.web import Checked, CurrentViewer, SessionDep, Viewer, is_htmx, panel
 from core.db import transaction
 from core.models import Assessment, AssessmentStatus, Coach, MediaKind, Message, Youth
 from core.services.access import access_message_by_id, access_youth_by_id
+from core.services.alerts import open_alert
 from core.services.audit import do_audit
 from core.services.talk import (
     REPLY_LIMIT,
@@ -76,6 +77,7 @@ def _timeline(session: Session, youth: Youth, before: int | None) -> dict[str, A
         "senders": senders,
         "older": messages[0].id if len(messages) >= 100 else None,
         "coach": coach_of(session, youth),
+        "alert": open_alert(session, youth_id=youth.id or 0),
         "reply_limit": REPLY_LIMIT,
     }
 

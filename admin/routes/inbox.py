@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from admin.web import CurrentViewer, SessionDep, render
 from core.models import Coach, Direction, Message, Youth
+from core.services.alerts import urgent_for
 from core.services.talk import inbox, waiting_count
 
 router = APIRouter()
@@ -32,6 +33,7 @@ def _rows(session: Session, viewer_coach: Coach) -> dict[str, Any]:
     coach_ids = {y.coach_id for y in youths if y.coach_id}
     coaches = session.exec(select(Coach).where(col(Coach.id).in_(coach_ids))).all()
     return {
+        "urgent": urgent_for(session, coach=viewer_coach),
         "youths": youths,
         "last": {m.youth_id: m for m in latest},
         "coach_names": {c.id: c.display_name for c in coaches},

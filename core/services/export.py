@@ -7,6 +7,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from core.models import (
+    Alert,
     Appointment,
     Assessment,
     AssessmentAnswer,
@@ -46,6 +47,9 @@ def export_youth_data(session: Session, *, youth: Youth) -> dict[str, Any]:
         .where(PortfolioEntry.youth_id == youth.id)
         .order_by(col(PortfolioEntry.id))
     ).all()
+    alerts = session.exec(
+        select(Alert).where(Alert.youth_id == youth.id).order_by(col(Alert.id))
+    ).all()
     data: dict[str, Any] = {
         "you": youth.model_dump(mode="json"),
         "coach": {"display_name": coach.display_name} if coach else None,
@@ -54,6 +58,10 @@ def export_youth_data(session: Session, *, youth: Youth) -> dict[str, Any]:
         "answers": [a.model_dump(mode="json") for a in answers],
         "appointments": [a.model_dump(mode="json") for a in appointments],
         "portfolio": [p.model_dump(mode="json") for p in portfolio],
+        "alerts": [
+            a.model_dump(mode="json", exclude={"id", "youth_id", "handled_by_coach_id"})
+            for a in alerts
+        ],
         "invites_used": [
             {"used_at": i.used_at.isoformat() if i.used_at else None} for i in invites
         ],

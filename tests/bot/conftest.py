@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
+import httpx
 import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 from telegram.ext import Application
 
+from admin.app import create_web_app
 from bot.app import build_application, start_bot, stop_bot
+from bot.files import media_fetcher
 from bot.polling import poll_until
 from bot.sandbox import FakeUser, StandIn
 from core.db import transaction
-from core.models import Role
+from core.models import Coach, Role, Youth
 from core.services.coaches import do_add_coach
 from core.settings import Settings
+from tests.admin.conftest import SignedInClient, sign_in
 
 
 class Polku:
@@ -112,3 +117,43 @@ async def polku(engine: Engine, database_url: str) -> AsyncIterator[Polku]:
             yield polku
         finally:
             await polku.stop()
+
+
+@pytest.fixture
+async def panel_client(polku: Polku) -> AsyncIterator[Callable[[str], Awaitable[SignedInClient]]]:
+    """Sign a coach in to the panel, in-process on the same database as the bot."""
+    settings = polku.settings.model_copy(update={"panel_language": "en"})
+    app = create_web_app(
+        engine=polku.engine, settings=settings, fetch_media=media_fetcher(polku.application.bot)
+    )
+    clients: list[httpx.AsyncClient] = []
+
+    async def signed_in(login: str) -> SignedInClient:
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://panel.test"
+        )
+        clients.append(client)
+        return await sign_in(client, login, "correct horse 1")
+
+    yield signed_in
+    for client in clients:
+        await client.aclose()
+
+
+def coach_with_hours(polku: Polku, hours: dict, login: str = "maija", name: str = "Maija") -> Coach:
+    """A coach at work in these office hours."""
+    coach = polku.add_coach(login, name)
+    with transaction(polku.engine) as session:
+        row = session.get(Coach, coach.id)
+        row.office_hours = hours
+        session.add(row)
+    return coach
+
+
+def assign(polku: Polku, user: FakeUser, coach: Coach | None) -> int:
+    """Make `coach` the young person's coach (None: the shared queue); return their row id."""
+    with transaction(polku.engine) as session:
+        youth = session.exec(select(Youth).where(Youth.telegram_user_id == user.id)).one()
+        youth.coach_id = coach.id if coach else None
+        session.add(youth)
+        return youth.id

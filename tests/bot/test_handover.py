@@ -5,59 +5,18 @@ and fetches media from the stand-in through the bot, as `polku serve` wires it."
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-import httpx
-import pytest
 from sqlmodel import select
 
-from admin.app import create_web_app
-from bot.files import media_fetcher
 from bot.sandbox.people import TINY_PNG
 from core.db import transaction
-from core.models import AuditEvent, Coach, Message, Youth, utcnow
-from tests.admin.conftest import SignedInClient, sign_in
+from core.models import AuditEvent, Message, Youth, utcnow
+from tests.bot.conftest import assign, coach_with_hours
 from tests.bot.transcript import said
 
 ALWAYS = {"days": [0, 1, 2, 3, 4, 5, 6], "start": "00:00", "end": "23:59"}
-
-
-@pytest.fixture
-async def panel_client(polku) -> AsyncIterator[Callable[[str], object]]:
-    settings = polku.settings.model_copy(update={"panel_language": "en"})
-    app = create_web_app(
-        engine=polku.engine, settings=settings, fetch_media=media_fetcher(polku.application.bot)
-    )
-    clients: list[httpx.AsyncClient] = []
-
-    async def signed_in(login: str) -> SignedInClient:
-        client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://panel.test"
-        )
-        clients.append(client)
-        return await sign_in(client, login, "correct horse 1")
-
-    yield signed_in
-    for client in clients:
-        await client.aclose()
-
-
-def _coach_with_hours(polku, hours: dict) -> Coach:
-    coach = polku.add_coach("maija", "Maija")
-    with transaction(polku.engine) as session:
-        row = session.get(Coach, coach.id)
-        row.office_hours = hours
-        session.add(row)
-    return coach
-
-
-def _assign(polku, user, coach: Coach | None) -> int:
-    with transaction(polku.engine) as session:
-        youth = session.exec(select(Youth).where(Youth.telegram_user_id == user.id)).one()
-        youth.coach_id = coach.id if coach else None
-        session.add(youth)
-        return youth.id
 
 
 async def _eventually(check: Callable[[], object]) -> None:
@@ -68,9 +27,9 @@ async def _eventually(check: Callable[[], object]) -> None:
 
 
 async def test_a_talk_with_the_coach_from_the_bot_to_the_panel_and_back(polku, panel_client):
-    coach = _coach_with_hours(polku, ALWAYS)
+    coach = coach_with_hours(polku, ALWAYS)
     youth = await polku.onboarded("Aino", "en")
-    youth_id = _assign(polku, youth, coach)
+    youth_id = assign(polku, youth, coach)
 
     replies = await youth.says("💬 Talk to my coach")
     assert said(replies, "What you write now goes to Maija, your coach. Maija usually answers")
@@ -133,9 +92,9 @@ async def test_dialogues_pause_during_a_talk_and_the_young_person_can_go_back(po
 async def test_off_hours_the_young_person_hears_once_a_day_when_to_expect_an_answer(polku):
     today = datetime.now(polku.settings.tz).weekday()
     other_days = [d for d in range(7) if d != today]
-    coach = _coach_with_hours(polku, {"days": other_days, "start": "09:00", "end": "16:00"})
+    coach = coach_with_hours(polku, {"days": other_days, "start": "09:00", "end": "16:00"})
     youth = await polku.onboarded("Aino", "en")
-    youth_id = _assign(polku, youth, coach)
+    youth_id = assign(polku, youth, coach)
     await youth.says("💬 Talk to my coach")
     first = await youth.says("hello?")
     assert said(first, "Maija is off now and usually answers")
@@ -151,9 +110,9 @@ async def test_off_hours_the_young_person_hears_once_a_day_when_to_expect_an_ans
 async def test_a_reply_to_a_young_person_who_blocked_the_bot_shows_not_delivered(
     polku, panel_client
 ):
-    coach = _coach_with_hours(polku, ALWAYS)
+    coach = coach_with_hours(polku, ALWAYS)
     youth = await polku.onboarded("Aino", "en")
-    youth_id = _assign(polku, youth, coach)
+    youth_id = assign(polku, youth, coach)
     await youth.says("💬 Talk to my coach")
     await youth.says("bye")
     maija = await panel_client("maija")

@@ -71,12 +71,14 @@ async def test_delete_erases_every_row_about_them(polku):
     await youth.says("📝 Itsearviointi")
     await youth.taps("Hyvinvointi (WHO-5)")
     await youth.taps("3")
+    await youth.says("haluun kuolla")
     await youth.says("/mydata")
     stored = youth_row(polku, youth)
     before = polku.rows_about(stored.id, youth.id)
     assert before["message"] > 0 and before["auditevent"] > 0 and before["invitecode"] == 1
-    assert before["assessment"] == 1 and before["assessmentanswer"] == 1
+    assert before["assessment"] == 1 and before["assessmentanswer"] == 1 and before["alert"] == 1
     export = json.loads(youth.documents[-1]["data"])
+    assert export["alerts"][0]["text"] == "haluun kuolla"
     assert export["answers"][0]["value"] == 3
     assert export["self_assessments"][0]["dialogue_id"] == "who5"
 

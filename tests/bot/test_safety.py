@@ -1,0 +1,175 @@
+"""Transcripts of the safety net: crisis wording at any moment gets help within the same
+update, raises an urgent alert on top of the panel's inbox, and reaches a human."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import select
+
+from core.db import transaction
+from core.models import Alert, AuditEvent, Youth
+from tests.bot.conftest import assign, coach_with_hours
+from tests.bot.transcript import buttons, said
+
+ALWAYS = {"days": [0, 1, 2, 3, 4, 5, 6], "start": "00:00", "end": "23:59"}
+TOLD_MAIJA = "Thank you for telling me. I'm a bot, so I told Maija right away."
+
+
+def off_today() -> dict:
+    """Office hours on every day but today: the coach is off now."""
+    today = datetime.now().astimezone().weekday()
+    return {"days": [d for d in range(7) if d != today], "start": "00:00", "end": "23:59"}
+
+
+def actions(polku) -> list[str]:
+    with transaction(polku.engine) as session:
+        return list(session.exec(select(AuditEvent.action)).all())
+
+
+def alerts(polku) -> list[Alert]:
+    with transaction(polku.engine) as session:
+        return list(session.exec(select(Alert)).all())
+
+
+def urgent_part(page: str) -> str:
+    """The urgent list at the top of the inbox (empty when there is none)."""
+    if 'id="urgent"' not in page:
+        return ""
+    return page.split('id="urgent"', 1)[1].split("</ul>", 1)[0]
+
+
+async def test_crisis_words_in_a_dialogue_get_help_at_once_and_reach_the_coach(polku, panel_client):
+    coach = coach_with_hours(polku, ALWAYS)
+    youth = await polku.onboarded("Aino", "en")
+    youth_id = assign(polku, youth, coach)
+    await youth.says("📝 Self-assessment")
+    await youth.taps("Life right now")
+    question = youth.last_reply
+
+    replies = await youth.says("i just want to die")  # answered within this update
+    assert said(replies, TOLD_MAIJA)
+    told = next(r for r in replies if TOLD_MAIJA in r["text"])
+    assert buttons(told) == [
+        "📞 112 · Emergency number 112",
+        "📞 09 2525 0111 · MIELI Crisis Helpline",
+        "💬 Sekasin chat (ages 12–29)",
+    ]
+    assert buttons(replies[-1]) == ["I'm safe right now", "I'm not safe"]
+    unchanged = youth.chat.find(question["message_id"]).message["text"]
+    assert unchanged == question["text"]  # the crisis words were not taken as an answer
+
+    maija = await panel_client("maija")
+    inbox = (await maija.get("/inbox/rows")).text
+    assert "URGENT" in urgent_part(inbox) and "i just want to die" in urgent_part(inbox)
+    assert inbox.index('id="urgent"') < inbox.index('id="inbox"')
+    assert "safety.alert" in actions(polku)
+
+    number = await youth.taps("📞 112 · Emergency number 112")
+    assert number[-1]["text"].startswith("📞 112")
+    unsafe = await youth.taps("I'm not safe")
+    assert said(unsafe, "Please call 112 now.")
+    assert "said they are NOT safe" in urgent_part((await maija.get("/inbox/rows")).text)
+
+    waiting = await youth.says("is anyone there")  # never silent while waiting for a person
+    assert said(waiting, "Maija has been told and will answer here. In danger now? Call 112.")
+
+    await maija.post(f"/youth/{youth_id}/reply", {"text": "I'm here, Aino. Can I call you?"})
+    await polku.standin.wait_until(lambda: said([youth.last_reply], "Maija: I'm here, Aino."))
+    assert await youth.says("yes please") == []  # a person answers now; the bot stands aside
+    chat = (await maija.get(f"/youth/{youth_id}/chat")).text
+    assert "Mark handled" in chat and "URGENT" in chat
+
+    await maija.post(f"/youth/{youth_id}/handled", {})
+    assert urgent_part((await maija.get("/inbox/rows")).text) == ""
+    assert "safety.alert_handled" in actions(polku)
+
+
+async def test_crisis_words_during_a_talk_reach_the_coach_as_urgent(polku, panel_client):
+    coach = coach_with_hours(polku, ALWAYS)
+    youth = await polku.onboarded("Aino", "fi")
+    assign(polku, youth, coach)
+    await youth.says("💬 Puhu valmentajalle")
+    replies = await youth.says("mä en jaksa elää enää")
+    assert said(replies, "Maija")
+    assert said(replies, "Oletko juuri nyt turvassa?")
+    maija = await panel_client("maija")
+    assert "mä en jaksa elää enää" in urgent_part((await maija.get("/inbox/rows")).text)
+
+
+async def test_right_after_start_and_without_consent_the_alert_carries_the_words(
+    polku, panel_client
+):
+    coach_with_hours(polku, ALWAYS)
+    youth = polku.youth("Aino", language_code="fi")
+    await youth.says("/start")
+    replies = await youth.says("haluun kuolla")  # before choosing a language or consenting
+    assert said(replies, "Kiitos, että kerroit.")
+    assert any("112" in label for label in buttons(replies[0]))
+    maija = await panel_client("maija")  # no coach of their own: the coach on duty sees it
+    assert "haluun kuolla" in urgent_part((await maija.get("/inbox/rows")).text)
+
+
+async def test_words_split_over_two_messages_are_caught(polku):
+    youth = await polku.onboarded("Aino", "en")
+    first = await youth.says("sometimes i want to")
+    assert not said(first, "I'm a bot, so I told")
+    second = await youth.says("die")
+    assert said(second, "I'm a bot, so I told the coaches right away.")
+    assert [a.text for a in alerts(polku)] == ["die"]
+
+
+async def test_an_edited_message_with_crisis_words_raises_the_alert(polku):
+    youth = await polku.onboarded("Aino", "en")
+    await youth.says("hello there")
+    replies = await youth.edits(youth.last_sent_message_id, "i want to kill myself")
+    assert said(replies, "I'm a bot, so I told")
+    assert len(alerts(polku)) == 1
+
+
+async def test_without_a_coach_every_coach_on_duty_is_alerted(polku, panel_client):
+    coach_with_hours(polku, ALWAYS, "anna", "Anna")
+    coach_with_hours(polku, ALWAYS, "eero", "Eero")
+    coach_with_hours(polku, off_today(), "olli", "Olli")
+    youth = await polku.onboarded("Aino", "en")
+    await youth.says("i want to end my life")
+    for login in ("anna", "eero"):
+        page = (await (await panel_client(login)).get("/inbox/rows")).text
+        assert "i want to end my life" in urgent_part(page), login
+    off_duty = (await (await panel_client("olli")).get("/inbox/rows")).text
+    assert urgent_part(off_duty) == ""
+
+
+async def test_a_coach_off_duty_is_covered_by_the_coaches_on_duty(polku, panel_client):
+    own = coach_with_hours(polku, off_today(), "maija", "Maija")
+    coach_with_hours(polku, ALWAYS, "anna", "Anna")
+    youth = await polku.onboarded("Aino", "en")
+    youth_id = assign(polku, youth, own)
+    await youth.says("i want to die")
+    anna = await panel_client("anna")
+    assert "i want to die" in urgent_part((await anna.get("/inbox/rows")).text)
+    assert (await anna.get(f"/youth/{youth_id}/chat")).status_code == 200  # opened by the alert
+    maija = await panel_client("maija")  # their own coach sees it too, when back
+    assert "i want to die" in urgent_part((await maija.get("/inbox/rows")).text)
+    await anna.post(f"/youth/{youth_id}/handled", {})
+    assert (await anna.get(f"/youth/{youth_id}/chat")).status_code == 404  # and closed again
+
+
+async def test_the_alert_stands_even_when_telegram_refuses_to_send(polku, panel_client):
+    coach = coach_with_hours(polku, ALWAYS)
+    youth = await polku.onboarded("Aino", "en")
+    assign(polku, youth, coach)
+    polku.standin.fail("sendMessage", status=502, times=50, chat_id=youth.id)
+    await youth.says("i want to kill myself")
+    maija = await panel_client("maija")
+    assert "i want to kill myself" in urgent_part((await maija.get("/inbox/rows")).text)
+    with transaction(polku.engine) as session:
+        row = session.exec(select(Youth).where(Youth.telegram_user_id == youth.id)).one()
+        assert row.talk_opened_at is not None  # the handover opened: the next words reach Maija
+
+
+async def test_ordinary_talk_raises_nothing(polku):
+    youth = await polku.onboarded("Aino", "fi")
+    for text in ("tapan tän läksyn", "kuolen nauruun 😂", "en halua kuolla, oon vaan väsyny"):
+        assert not said(await youth.says(text), "Kiitos, että kerroit.")
+    assert alerts(polku) == []
