@@ -83,7 +83,10 @@ def db_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(db_session)]
+# scope="function": commit before the response leaves, so the page a redirect leads to (the
+# inbox after signing in, the chat after a reply) already sees what the request wrote. With
+# the default scope the commit ran after sending, and a quick browser could arrive first.
+SessionDep = Annotated[Session, Depends(db_session, scope="function")]
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ those files; start-up validates them. This module only normalises text and match
 Normalising makes spelling variants meet: lower case, ä→a, ö→o, å→a (any diacritic dropped),
 a letter stretched for emphasis (three or more in a row) cut to one ("kuoooolla" → "kuolla"),
 punctuation a
-clause boundary. A word of six letters or more also matches with one typo (a letter missing,
-extra, wrong, or two swapped), so "kuola", "itsemurah" and "suicde" are caught.
+clause boundary. A word of eight letters or more also matches with one typo (a letter missing,
+extra, wrong, or two swapped); a stem (`word*`) only matches as written.
 
 A phrase is words in order; `word*` matches any ending; between two words one other word may
 stand ("haluun niin kuolla"), and `..` lets up to four stand. A phrase does not count when a
@@ -33,7 +33,7 @@ BOUNDARY = "|"
 GAP = ".."
 NEAR = 1  # other words allowed between two phrase words
 FAR = 4  # with `..`
-TYPO_MIN_LENGTH = 6
+TYPO_MIN_LENGTH = 8
 
 
 def normalise(text: str) -> list[str]:
@@ -78,12 +78,13 @@ class Token:
     def matches(self, word: str) -> bool:
         if word == self.text or (self.stem and word.startswith(self.text)):
             return True
-        if len(self.text) < TYPO_MIN_LENGTH:
-            return False
-        if not self.stem:
-            return _within_one_edit(word, self.text)
-        size = len(self.text)  # a stem with a typo: compare the word's beginning
-        return any(_within_one_edit(word[:cut], self.text) for cut in (size - 1, size, size + 1))
+        # Typos only on whole words: a stem with a typo matched too much ("självskattning",
+        # the self-assessment button, looked like "självskad…").
+        return (
+            not self.stem
+            and len(self.text) >= TYPO_MIN_LENGTH
+            and _within_one_edit(word, self.text)
+        )
 
 
 def compile_phrase(phrase: str) -> tuple[Token, ...]:

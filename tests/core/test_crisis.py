@@ -146,3 +146,16 @@ def test_a_resource_without_a_phone_or_an_address_is_refused(tmp_path):
     )
     with pytest.raises(ResourcesError, match="phone number or an https address"):
         load_resources(tmp_path)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_polkus_own_texts_are_not_crisis_wording(detector, language):
+    """Menu buttons come back as the young person's text ("📝 Självskattning" once looked
+    like "självskada"); no text of the bot or the panel may raise an alert."""
+    from babel.messages.pofile import read_po
+
+    from core.i18n import LOCALES_DIR
+
+    with open(LOCALES_DIR / language / "LC_MESSAGES" / "polku.po", "rb") as handle:
+        texts = [m.string for m in read_po(handle) if m.id and isinstance(m.string, str)]
+    assert [t for t in texts if detector.find(t)] == []
