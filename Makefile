@@ -54,6 +54,7 @@ bench: setup
 	$(BIN)/python -m bench.dialogue
 	$(BIN)/python -m bench.reminders
 	$(BIN)/python -m bench.panel
+	$(BIN)/python -m bench.safety
 
 clean:
 	rm -rf $(VENV) var
