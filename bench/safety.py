@@ -21,7 +21,6 @@ from pathlib import Path
 from bench.dialogue import fresh_database
 from bench.updates import (
     Conversation,
-    Result,
     Span,
     polku_conversation,
     polku_env,
