@@ -136,7 +136,8 @@ def _raise_or_look(
         youth = youth_of(session, update)
         if hit is not None:
             before = open_alert(session, youth_id=row_id(youth))
-            alert = do_raise_alert(
+            already_waiting = before is not None and before.answered_at is None
+            do_raise_alert(
                 session,
                 youth=youth,
                 kind=AlertKind.CRISIS_WORDS,
@@ -145,7 +146,7 @@ def _raise_or_look(
                 now=utcnow(),
                 tz=settings.tz,
             )
-            new_alert = before is None or before.id != alert.id or before.answered_at is not None
+            new_alert = not already_waiting
         else:
             waiting = open_alert(session, youth_id=row_id(youth))
             if waiting is None or waiting.answered_at is not None:

@@ -82,6 +82,20 @@ def _refused(request: Request, reason: Exception) -> str:
     return _("Nothing was saved: {reason}").format(reason=reason)
 
 
+def _refused_on_row(
+    request: Request, session: Session, viewer: Viewer, reason: Exception, coach_id: int
+) -> Response:
+    """The coaches page again, with why nothing was saved shown at that coach's row."""
+    return _page(
+        request,
+        session,
+        viewer,
+        error=_refused(request, reason),
+        error_for=str(coach_id),
+        status_code=422,
+    )
+
+
 @router.get("/coaches")
 def coaches_page(request: Request, session: SessionDep, viewer: CurrentViewer) -> Response:
     """Every coach account, with their office hours and how many young people they have."""
@@ -132,14 +146,7 @@ def deactivate(request: Request, coach_id: int, session: SessionDep, viewer: Che
     try:
         do_deactivate_coach(session, by=viewer.coach, coach=coach)
     except CoachError as refused:
-        return _page(
-            request,
-            session,
-            viewer,
-            error=_refused(request, refused),
-            error_for=str(coach_id),
-            status_code=422,
-        )
+        return _refused_on_row(request, session, viewer, refused, coach_id)
     return RedirectResponse("/coaches", status_code=303)
 
 
@@ -156,14 +163,7 @@ def reset_password(
     try:
         do_reset_password(session, by=viewer.coach, coach=coach, password=password)
     except CoachError as refused:
-        return _page(
-            request,
-            session,
-            viewer,
-            error=_refused(request, refused),
-            error_for=str(coach_id),
-            status_code=422,
-        )
+        return _refused_on_row(request, session, viewer, refused, coach_id)
     return RedirectResponse("/coaches", status_code=303)
 
 
@@ -184,12 +184,5 @@ def set_hours(
             session, by=viewer.coach, coach=coach, days=days or [], start=start, end=end
         )
     except OfficeHoursError as refused:
-        return _page(
-            request,
-            session,
-            viewer,
-            error=_refused(request, refused),
-            error_for=str(coach_id),
-            status_code=422,
-        )
+        return _refused_on_row(request, session, viewer, refused, coach_id)
     return RedirectResponse("/coaches", status_code=303)

@@ -63,11 +63,16 @@ def do_raise_alert(
     now: datetime,
     tz: ZoneInfo,
 ) -> Alert:
-    """Raise an alert (or keep the one already open), open the handover, and audit it."""
+    """Raise an alert, open the handover, and audit it.
+
+    While one is open (not yet handled) it is kept rather than doubled: the more urgent
+    reason wins, and new crisis words after a coach's answer make the bot stand in again.
+    """
     alert = open_alert(session, youth_id=row_id(youth))
-    if alert is not None and alert.answered_at is None:
-        if kind == AlertKind.CRISIS_WORDS and alert.kind != AlertKind.CRISIS_WORDS:
-            alert.kind, alert.text, alert.detail = kind, text, detail  # the more urgent reason
+    if alert is not None:
+        if kind == AlertKind.CRISIS_WORDS:
+            alert.kind, alert.text, alert.detail = kind, text, detail
+            alert.answered_at = None
             session.add(alert)
         do_audit(session, actor="system", action="safety.alert_again", youth_id=youth.id)
         return alert

@@ -173,3 +173,17 @@ async def test_ordinary_talk_raises_nothing(polku):
     for text in ("tapan tän läksyn", "kuolen nauruun 😂", "en halua kuolla, oon vaan väsyny"):
         assert not said(await youth.says(text), "Kiitos, että kerroit.")
     assert alerts(polku) == []
+
+
+async def test_new_crisis_words_after_the_coachs_answer_bring_the_bot_back(polku, panel_client):
+    coach = coach_with_hours(polku, ALWAYS)
+    youth = await polku.onboarded("Aino", "en")
+    youth_id = assign(polku, youth, coach)
+    await youth.says("i want to die")
+    maija = await panel_client("maija")
+    await maija.post(f"/youth/{youth_id}/reply", {"text": "I'm here."})
+    await polku.standin.wait_until(lambda: said([youth.last_reply], "Maija: I'm here."))
+    again = await youth.says("i still want to kill myself")
+    assert said(again, "Are you safe right now?")  # asked again: no one is answering now
+    assert said(await youth.says("hello?"), "Maija has been told")
+    assert [a.text for a in alerts(polku)] == ["i still want to kill myself"]  # one alert
