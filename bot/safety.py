@@ -72,6 +72,12 @@ class _Situation:
     new_alert: bool
 
 
+def addressed(language: str, coach_name: str | None, named: str, unnamed: str) -> str:
+    """The text naming their coach, or the one about "the coaches" when they have none."""
+    _ = gettext_for(language).gettext
+    return _(named).format(name=coach_name) if coach_name else _(unnamed)
+
+
 def detector_of(context: ContextTypes.DEFAULT_TYPE) -> Detector:
     """The phrase lists validated at start-up."""
     detector: Detector = context.bot_data[DETECTOR_KEY]
@@ -167,9 +173,7 @@ async def _answer_crisis(
     """Warm words and the resources; the question about safety only with a new alert."""
     _ = gettext_for(situation.language).gettext
     youth_id = situation.youth_id or None
-    told = (
-        _(TOLD_COACH).format(name=situation.coach_name) if situation.coach_name else _(TOLD_COACHES)
-    )
+    told = addressed(situation.language, situation.coach_name, TOLD_COACH, TOLD_COACHES)
     await say(
         context,
         chat_id=chat_id,
@@ -196,12 +200,7 @@ async def _answer_waiting(
     context: ContextTypes.DEFAULT_TYPE, *, chat_id: int, situation: _Situation
 ) -> None:
     """Never silent while waiting for a human: say a person knows, with the resources."""
-    _ = gettext_for(situation.language).gettext
-    text = (
-        _(WAITING_COACH).format(name=situation.coach_name)
-        if situation.coach_name
-        else _(WAITING_COACHES)
-    )
+    text = addressed(situation.language, situation.coach_name, WAITING_COACH, WAITING_COACHES)
     await say(
         context,
         chat_id=chat_id,
@@ -279,9 +278,7 @@ async def enter_safety_flow(
         coach_name = coach.display_name if coach else None
     if message:
         await say(context, chat_id=chat_id, youth_id=youth_id, text=_(message))
-    told = (
-        _(LOW_WELLBEING_COACH).format(name=coach_name) if coach_name else _(LOW_WELLBEING_COACHES)
-    )
+    told = addressed(language, coach_name, LOW_WELLBEING_COACH, LOW_WELLBEING_COACHES)
     await say(
         context,
         chat_id=chat_id,

@@ -152,6 +152,19 @@ class PhraseFile(BaseModel):
         return phrases
 
 
+def load_phrase_files(folder: Path = PHRASES_DIR) -> list[PhraseFile]:
+    """Read and validate `folder/*.yaml`; a broken file stops start-up with its name."""
+    files = []
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            files.append(PhraseFile.model_validate(yaml.safe_load(path.read_text("utf-8"))))
+        except (ValueError, yaml.YAMLError) as error:
+            raise ValueError(f"{path}: {error}") from error
+    if not files:
+        raise ValueError(f"{folder}: no phrase files")
+    return files
+
+
 @dataclass(frozen=True)
 class Hit:
     """Why a text counts as crisis wording (for the audit trail and the tests)."""
@@ -239,16 +252,8 @@ class Detector:
 
     @classmethod
     def from_folder(cls, folder: Path) -> Detector:
-        """Read and validate `folder/*.yaml` (a broken file stops start-up with its name)."""
-        files = []
-        for path in sorted(folder.glob("*.yaml")):
-            try:
-                files.append(PhraseFile.model_validate(yaml.safe_load(path.read_text("utf-8"))))
-            except (ValueError, yaml.YAMLError) as error:
-                raise ValueError(f"{path}: {error}") from error
-        if not files:
-            raise ValueError(f"{folder}: no phrase files")
-        return cls(files)
+        """The detector for the phrase files in `folder` (see `load_phrase_files`)."""
+        return cls(load_phrase_files(folder))
 
     def find(self, text: str) -> Hit | None:
         """The first crisis phrase in the text, in any language, or None."""

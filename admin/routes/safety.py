@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import yaml
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from admin.web import CurrentViewer, panel_of, render, require_admin
-from core.crisis import PHRASES_DIR, PhraseFile
+from core.crisis import PHRASES_DIR, load_phrase_files
 from core.crisis_resources import RESOURCES_DIR, load_resources
 
 router = APIRouter()
@@ -23,10 +22,7 @@ def safety_page(request: Request, viewer: CurrentViewer) -> Response:
     require_admin(viewer)
     today = panel_of(request).clock().date()
     lists = load_resources()
-    phrase_files = [
-        PhraseFile.model_validate(yaml.safe_load(path.read_text("utf-8")))
-        for path in sorted(PHRASES_DIR.glob("*.yaml"))
-    ]
+    phrase_files = load_phrase_files()
     return render(
         request,
         "safety.html",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, or_, true
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from core.models import Alert, AlertRecipient, Coach, Message, Role, Youth
 from core.services.audit import do_audit
@@ -31,7 +32,7 @@ def visible_to(coach: Coach) -> ColumnElement[bool]:
     )
 
 
-def _alerted_youth(coach: Coach):  # type: ignore[no-untyped-def]
+def _alerted_youth(coach: Coach) -> SelectOfScalar[int]:
     """Ids of young people with an open alert raised to this coach."""
     return (
         select(Alert.youth_id)
