@@ -15,6 +15,7 @@ from telegram.ext import (
 )
 
 from bot import dispatch, jobs, safety
+from bot.crisis_fallback import CrisisFallback
 from bot.handlers import (
     appointments,
     assessment,
@@ -26,6 +27,7 @@ from bot.handlers import (
     talk,
     unexpected,
 )
+from bot.inbox import INBOX_KEY, Inbox, inbox_of
 from bot.runtime import DETECTOR_KEY, DIALOGUES_KEY, ENGINE_KEY, SETTINGS_KEY
 from core.crisis import PHRASES_DIR, Detector
 from core.crisis_resources import load_resources
@@ -78,7 +80,11 @@ def build_application(settings: Settings, engine: Engine) -> Application:  # typ
     application.bot_data[ENGINE_KEY] = engine
     application.bot_data[SETTINGS_KEY] = settings
     application.bot_data[DIALOGUES_KEY] = load_dialogues()  # a broken file stops start-up
-    application.bot_data[DETECTOR_KEY] = Detector.from_folder(PHRASES_DIR)
+    detector = Detector.from_folder(PHRASES_DIR)
+    application.bot_data[DETECTOR_KEY] = detector
+    inbox = Inbox(application, engine)
+    inbox.fallback = CrisisFallback(application, detector, is_handled=inbox.is_handled)
+    application.bot_data[INBOX_KEY] = inbox
     load_directory()
     load_resources()
     register_handlers(application)
@@ -151,14 +157,17 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
 
 
 async def start_bot(application: Application) -> None:  # type: ignore[type-arg]
-    """Connect to Telegram (getMe), start the job queue and publish the commands."""
+    """Connect to Telegram (getMe), start the job queue and the inbox's workers, and publish
+    the commands."""
     await application.initialize()
     await application.start()
+    inbox_of(application).start()
     await set_commands(application)
 
 
 async def stop_bot(application: Application) -> None:  # type: ignore[type-arg]
-    """Let running handlers and jobs finish, then close the connection."""
+    """Let the updates in hand and running jobs finish, then close the connection."""
+    await inbox_of(application).stop()
     await application.stop()
     await application.shutdown()
 

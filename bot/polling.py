@@ -1,48 +1,48 @@
-"""Long polling that acknowledges an update only after it has been handled.
+"""Long polling that acknowledges updates only once they are stored in the inbox.
 
-PTB's own Updater acknowledges a batch as soon as it is queued, so updates still waiting in
-memory are lost if the process dies. Here the next `getUpdates` offset moves past a batch only
-when every update in it has been processed, so a crash or a stop re-delivers what was not
-handled. Updates of one chat are handled in order; different chats run side by side.
+PTB's own Updater acknowledges a batch as soon as it is in memory, so updates still waiting
+there are lost if the process dies. Here a batch is first written to the update inbox
+(bot/inbox.py); only then does the next `getUpdates` offset move past it. Handling happens in
+the inbox's workers, so a slow update never holds back fetching the next ones. While the
+database cannot take a batch, the batch is kept, tried again with backoff and not acknowledged.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
-from collections.abc import Sequence
 from datetime import timedelta
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Application
+
+from bot.inbox import Inbox, inbox_of
 
 log = logging.getLogger(__name__)
 
 LONG_POLL_SECONDS = 10
 MAX_BACKOFF_SECONDS = 30.0
+MAX_STORE_BACKOFF_SECONDS = 5.0
 
 
-def _chat_key(update: Update) -> int:
-    chat = update.effective_chat
-    if chat is not None:
-        return chat.id
-    user = update.effective_user
-    return user.id if user is not None else 0
-
-
-async def handle_batch(application: Application, updates: Sequence[Update]) -> None:  # type: ignore[type-arg]
-    """Process a batch: each chat's updates in order, chats concurrently."""
-    by_chat: dict[int, list[Update]] = defaultdict(list)
-    for update in updates:
-        by_chat[_chat_key(update)].append(update)
-
-    async def one_chat(chat_updates: list[Update]) -> None:
-        for update in chat_updates:
-            await application.process_update(update)
-
-    await asyncio.gather(*(one_chat(chat_updates) for chat_updates in by_chat.values()))
+async def store_until_stored(
+    inbox: Inbox, updates: list[Update], stop_waiter: asyncio.Task[bool]
+) -> bool:
+    """Store a batch, trying again while the database is away; False if stopped first."""
+    batch = [(update, update.to_dict()) for update in updates]
+    backoff = 0.2
+    while True:
+        try:
+            await inbox.receive(batch)
+            return True
+        except SQLAlchemyError as exc:
+            log.warning("could not store updates", extra={"error": type(exc).__name__})
+        await wait_unless_stopped(stop_waiter, backoff)
+        if stop_waiter.done():
+            return False
+        backoff = min(backoff * 2, MAX_STORE_BACKOFF_SECONDS)
 
 
 async def wait_unless_stopped(stop_waiter: asyncio.Task[bool], seconds: float) -> None:
@@ -51,8 +51,8 @@ async def wait_unless_stopped(stop_waiter: asyncio.Task[bool], seconds: float) -
 
 
 async def poll_until(application: Application, stop: asyncio.Event) -> None:  # type: ignore[type-arg]
-    """Fetch and handle updates until `stop` is set; a stop never interrupts a batch."""
-    bot = application.bot
+    """Fetch and store updates until `stop` is set; what was stored is acknowledged."""
+    bot, inbox = application.bot, inbox_of(application)
     await bot.delete_webhook(drop_pending_updates=False)
     offset: int | None = None
     backoff = 1.0
@@ -86,7 +86,8 @@ async def poll_until(application: Application, stop: asyncio.Event) -> None:  # 
                 continue
             backoff = 1.0
             if updates:
-                await handle_batch(application, updates)
+                if not await store_until_stored(inbox, updates, stop_waiter):
+                    break  # not stored, so not acknowledged: Telegram delivers it again
                 offset = updates[-1].update_id + 1
         if offset is not None:
             await _acknowledge(application, offset)
@@ -95,7 +96,7 @@ async def poll_until(application: Application, stop: asyncio.Event) -> None:  # 
 
 
 async def _acknowledge(application: Application, offset: int) -> None:  # type: ignore[type-arg]
-    """Tell Telegram the last batch was handled, so it is not delivered again after a restart."""
+    """Tell Telegram the last batch is stored, so it is not delivered again after a restart."""
     try:
         await application.bot.get_updates(offset=offset, timeout=0, limit=1)
     except TelegramError as exc:

@@ -19,13 +19,22 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+# How long a SQLite transaction waits for another writer before it fails (and is retried).
+SQLITE_BUSY_SECONDS = 15
+# Execution option for a connection that only reads and must not queue behind writers.
+READ_ONLY = "polku_read_only"
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets foreign keys, WAL and a busy timeout."""
+    """Create an engine; SQLite gets foreign keys, WAL, a busy timeout and write-first
+    transactions."""
     url = normalise_url(url)
     # SQL errors would otherwise print the bound values, i.e. what a young person wrote.
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
-        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        kwargs.setdefault(
+            "connect_args", {"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS}
+        )
         engine = create_engine(url, **kwargs)
 
         @event.listens_for(engine, "connect")
@@ -36,6 +45,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             # Safe with WAL (no corruption on a crash); only a power cut may lose the last commits.
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+            dbapi_conn.isolation_level = None  # BEGIN is ours (below), not the driver's
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection: Any) -> None:
+            # A transaction that reads and then writes would fail at once with "database is
+            # locked" if another connection wrote in between (SQLite cannot upgrade its read
+            # snapshot); taking the write lock at BEGIN makes it wait its turn instead.
+            if connection.get_execution_options().get(READ_ONLY):
+                connection.exec_driver_sql("BEGIN")
+            else:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)

@@ -373,6 +373,41 @@ class AlertRecipient(SQLModel, table=True):
     )
 
 
+class UpdateStatus(StrEnum):
+    PENDING = "pending"  # stored and acknowledged, waiting for a worker (or for its retry)
+    PROCESSING = "processing"  # claimed by a worker; claimed again if its lease runs out
+    DONE = "done"
+    FAILED = "failed"  # out of attempts: shown to admins, never dropped silently
+
+
+class InboundUpdate(SQLModel, table=True):
+    """One Telegram update, stored before it is acknowledged and handled by a worker.
+
+    `update_id` is the key, so a redelivered update is ignored. `chat_key` orders one chat's
+    updates: a worker takes an update only when no earlier one of that chat is still open.
+    The payload is cleared when the update is done (the chat log keeps what matters, with
+    consent); the row stays a while so a late redelivery is still recognised.
+    """
+
+    __tablename__ = "inbound_update"
+    __table_args__ = (
+        Index("ix_inbound_update_open", "status", "due_at"),
+        Index("ix_inbound_update_chat", "chat_key", "status"),
+    )
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    chat_key: int = Field(sa_column=Column(BigInteger, nullable=False))
+    payload: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    status: str = Field(default=UpdateStatus.PENDING, sa_column=Column(String(16), nullable=False))
+    attempts: int = 0
+    due_at: datetime = _now_column()
+    claimed_at: datetime | None = _optional_when()
+    claimed_by: str | None = Field(default=None, sa_column=Column(String(64)))
+    last_error: str | None = Field(default=None, sa_column=Column(String(200)))
+    received_at: datetime = _now_column()
+    done_at: datetime | None = _optional_when()
+
+
 def row_id(
     row: Alert
     | Coach

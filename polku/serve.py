@@ -1,7 +1,8 @@
 """`polku serve`: the web app, the bot and its job queue in one asyncio loop.
 
-Stopping (SIGINT or SIGTERM) first stops taking new updates, lets the batch in hand finish and
-acknowledges it, then stops the bot and the web server: no delivered update is dropped.
+Stopping (SIGINT or SIGTERM) first stops fetching updates (what was stored is acknowledged),
+lets the inbox's workers finish the updates in hand, then stops the bot and the web server.
+An update not yet handled stays in the inbox for the next start, or for another process.
 """
 
 from __future__ import annotations

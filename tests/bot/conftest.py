@@ -15,6 +15,7 @@ from telegram.ext import Application
 from admin.app import create_web_app
 from bot.app import build_application, start_bot, stop_bot
 from bot.files import media_fetcher
+from bot.inbox import inbox_of
 from bot.polling import poll_until
 from bot.sandbox import FakeUser, StandIn
 from core.db import transaction
@@ -38,6 +39,7 @@ class Polku:
     async def start(self) -> None:
         """Build and start the bot and its poller, as `polku serve` does."""
         self.application = build_application(self.settings, self.engine)
+        wait_for_handling(self.standin, self.application)
         await start_bot(self.application)
         self._stop = asyncio.Event()
         self._poller = asyncio.create_task(poll_until(self.application, self._stop))
@@ -93,6 +95,13 @@ class Polku:
                     sql = f"SELECT COUNT(*) FROM {table} WHERE " + " OR ".join(conditions)
                     counts[table] = connection.execute(text(sql)).scalar_one()
         return counts
+
+
+def wait_for_handling(standin: StandIn, application: Application) -> None:
+    """Make a young person's action in the stand-in wait until the bot has handled it, not
+    only stored it (the inbox acknowledges an update before its workers handle it)."""
+    standin.state.wait_for_processing = True
+    inbox_of(application).on_settled = standin.mark_processed
 
 
 def settings_for(standin: StandIn, database_url: str, **overrides: str) -> Settings:
