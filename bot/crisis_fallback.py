@@ -117,9 +117,7 @@ class CrisisFallback:
                 gettext_for(language).gettext(CRISIS_TEXT),
                 reply_markup=resource_buttons(language),
             )
-            log.warning(
-                "crisis resources sent from memory", extra={"update_id": update.update_id}
-            )
+            log.warning("crisis resources sent from memory", extra={"update_id": update.update_id})
         except TelegramError as exc:
             del self._answered[update.update_id]
             log.error("crisis resources could not be sent", extra={"error": type(exc).__name__})

@@ -10,6 +10,7 @@ try the update is marked failed for admins to see. Nothing is dropped silently.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import uuid
 from collections.abc import Callable, Sequence
@@ -141,7 +142,7 @@ class Inbox:
                     for item in claimed:
                         task = asyncio.create_task(self._handle(item))
                         self._in_hand[item.update_id] = task
-                        task.add_done_callback(lambda _t, uid=item.update_id: self._done(uid))
+                        task.add_done_callback(functools.partial(self._done, item.update_id))
                 if claimed and len(claimed) == free:
                     await asyncio.sleep(0)  # more may be waiting: look again at once
                     continue
@@ -157,7 +158,7 @@ class Inbox:
             renewer.cancel()
             purger.cancel()
 
-    def _done(self, update_id: int) -> None:
+    def _done(self, update_id: int, _task: asyncio.Task[None]) -> None:
         self._in_hand.pop(update_id, None)
         self._wake.set()  # the chat's next update may now be claimed
 

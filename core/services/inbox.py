@@ -103,8 +103,8 @@ def claim(session: Session, *, worker: str, now: datetime, limit: int) -> list[C
     )
     earlier = aliased(InboundUpdate)
     waiting_behind = exists().where(
-        earlier.chat_key == InboundUpdate.chat_key,
-        earlier.update_id < InboundUpdate.update_id,
+        col(earlier.chat_key) == col(InboundUpdate.chat_key),
+        col(earlier.update_id) < col(InboundUpdate.update_id),
         col(earlier.status).in_((UpdateStatus.PENDING, UpdateStatus.PROCESSING)),
     )
     query = (
@@ -118,7 +118,7 @@ def claim(session: Session, *, worker: str, now: datetime, limit: int) -> list[C
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=InboundUpdate)  # type: ignore[arg-type]
+        query = query.with_for_update(skip_locked=True, of=InboundUpdate)
     candidates = list(session.exec(query).all())
     if not candidates:
         return []

@@ -13,8 +13,8 @@ from telegram.ext import TypeHandler
 from bot.app import build_application, start_bot, stop_bot
 from bot.inbox import inbox_of
 from bot.polling import poll_until
-from core.models import InboundUpdate
 from bot.sandbox import StandIn
+from core.models import InboundUpdate
 from tests.bot.conftest import settings_for
 
 

@@ -12,8 +12,8 @@ from sqlmodel import Session, select
 
 from admin.app import create_web_app
 from bot.app import build_application, start_bot, stop_bot
-from bot.sandbox import StandIn
 from bot.inbox import inbox_of
+from bot.sandbox import StandIn
 from bot.webhook import (
     MAX_BODY_BYTES,
     SECRET_HEADER,
