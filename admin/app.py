@@ -9,12 +9,20 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 
-from admin.routes import audit, auth, coaches, conversation, inbox, invites, safety, youth
+from admin.routes import (
+    audit,
+    auth,
+    coaches,
+    conversation,
+    inbox,
+    invites,
+    safety,
+    updates,
+    youth,
+)
 from admin.web import (
     STATIC_DIR,
     BotUsername,
@@ -27,6 +35,7 @@ from admin.web import (
 )
 from core.i18n import gettext_for
 from core.models import utcnow
+from core.services.health import HealthCheck
 from core.settings import Settings
 
 PANEL_ROUTERS = (
@@ -38,6 +47,7 @@ PANEL_ROUTERS = (
     coaches.router,
     audit.router,
     safety.router,
+    updates.router,
 )
 SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
@@ -66,15 +76,14 @@ def create_web_app(
         bot_username=bot_username,
     )
 
+    check_health = HealthCheck(engine)
+
     @app.get("/healthz")
-    def healthz() -> JSONResponse:
-        """200 when the database answers, 503 when it does not."""
-        try:
-            with engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-        except SQLAlchemyError:
-            return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "ok"})
+    async def healthz() -> JSONResponse:
+        """Within 1 s, always: 200 with the backlog's counts when the database answers, 503
+        with the reason ("unreachable" or "slow") when it does not."""
+        health = await check_health()
+        return JSONResponse(health.as_dict(), status_code=200 if health.ok else 503)
 
     @app.middleware("http")
     async def security_headers(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy.engine import Engine
 from telegram import BotCommand, Update
 from telegram.ext import (
@@ -15,6 +17,7 @@ from telegram.ext import (
 )
 
 from bot import dispatch, jobs, safety
+from bot.charts import shutdown_chart_pool
 from bot.crisis_fallback import CrisisFallback
 from bot.handlers import (
     appointments,
@@ -28,7 +31,7 @@ from bot.handlers import (
     unexpected,
 )
 from bot.inbox import INBOX_KEY, Inbox, inbox_of
-from bot.runtime import DETECTOR_KEY, DIALOGUES_KEY, ENGINE_KEY, SETTINGS_KEY
+from bot.runtime import DETECTOR_KEY, DIALOGUES_KEY, ENGINE_KEY, FALLBACK_KEY, SETTINGS_KEY
 from core.crisis import PHRASES_DIR, Detector
 from core.crisis_resources import load_resources
 from core.dialogs.loader import load_dialogues
@@ -84,6 +87,7 @@ def build_application(settings: Settings, engine: Engine) -> Application:  # typ
     application.bot_data[DETECTOR_KEY] = detector
     inbox = Inbox(application, engine)
     inbox.fallback = CrisisFallback(application, detector, is_handled=inbox.is_handled)
+    application.bot_data[FALLBACK_KEY] = inbox.fallback
     application.bot_data[INBOX_KEY] = inbox
     load_directory()
     load_resources()
@@ -170,6 +174,7 @@ async def stop_bot(application: Application) -> None:  # type: ignore[type-arg]
     await inbox_of(application).stop()
     await application.stop()
     await application.shutdown()
+    await asyncio.to_thread(shutdown_chart_pool)
 
 
 async def set_commands(application: Application) -> None:  # type: ignore[type-arg]

@@ -2,9 +2,12 @@
 
 Runs on PTB's JobQueue. A run claims due rows, renders them in the young person's language,
 sends them through a bot-wide limiter (≈30 messages/s) and a per-chat one (≈1/s), and records
-each result: sent; 429 → wait as long as Telegram asks, for every chat; 5xx or a time-out →
-again later with backoff; 403 → the young person is unreachable, their pending rows stop and
-the coach is told; a row whose moment passed while Polku was down → skipped, not sent.
+each result: sent; 429 → wait as long as Telegram asks, for every chat; 5xx, a time-out or no
+network → again later with a capped backoff, for as long as the message makes sense
+(`core.services.outbox.give_up_time`), then failed (a coach can resend a reply) or, past its
+moment, skipped; 400 → failed at once; 403 → the young person is unreachable, their pending
+rows stop and the coach is told; a row whose moment passed while Polku was down → skipped.
+A nudge is rendered here too, and waits out the quiet hours.
 """
 
 from __future__ import annotations
@@ -13,14 +16,14 @@ import asyncio
 import gettext
 import logging
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from aiolimiter import AsyncLimiter
 from sqlalchemy.engine import Engine
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
@@ -31,12 +34,15 @@ from bot.appointment_text import (
     rating_keyboard,
 )
 from bot.keyboards import main_menu, talk_keyboard
-from bot.runtime import engine_of, settings_of
+from bot.runtime import dialogues_of, engine_of, settings_of
 from core.db import transaction
+from core.dialogs.loader import load_dialogues
+from core.dialogs.schema import Dialogue
 from core.i18n import gettext_for
 from core.models import (
     Appointment,
     AppointmentStatus,
+    Assessment,
     Coach,
     Delivery,
     Direction,
@@ -48,18 +54,23 @@ from core.models import (
     row_id,
     utcnow,
 )
+from core.scheduling import next_allowed
 from core.services.audit import do_audit
 from core.services.messages import do_record_message
+from core.services.nudges import do_release_nudge, nudge_still_fits
 from core.services.outbox import (
+    KIND_HANDED_BACK,
+    KIND_NUDGE,
+    KIND_REPLY,
     claim_due,
     do_cancel_pending,
     do_mark,
     do_mark_retry,
     do_mark_sent,
 )
-from core.services.talk import KIND_HANDED_BACK, KIND_REPLY
 from core.services.youth import do_mark_unreachable
 from core.settings import Settings
+from core.timeutil import in_quiet_hours
 
 log = logging.getLogger(__name__)
 
@@ -95,14 +106,23 @@ class Dispatcher:
         clock: Callable[[], datetime] = utcnow,
         bot_rate: float = BOT_RATE,
         chat_rate: float = CHAT_RATE,
+        dialogues: Mapping[str, Dialogue] | None = None,
     ) -> None:
         self.bot, self.engine, self.settings, self.clock = bot, engine, settings, clock
+        self._dialogues = dialogues
         # One slot every 1/rate seconds (no bursts): a burst would cross a rolling one-second
         # limit like Telegram's and cost a 429 pause.
         self.bot_limiter = AsyncLimiter(1, 1 / bot_rate)
         self.chat_rate = chat_rate
         self.chat_limiters: OrderedDict[int, AsyncLimiter] = OrderedDict()
         self.paused_until: datetime | None = None
+
+    @property
+    def dialogues(self) -> Mapping[str, Dialogue]:
+        """The dialogues nudges name (the application's; loaded here only when not given)."""
+        if self._dialogues is None:
+            self._dialogues = load_dialogues()
+        return self._dialogues
 
     def _chat_limiter(self, chat_id: int) -> AsyncLimiter:
         limiter = self.chat_limiters.pop(chat_id, None) or AsyncLimiter(1, 1 / self.chat_rate)
@@ -159,7 +179,41 @@ class Dispatcher:
             return Prepared(
                 row_id(row), row_id(youth), youth.chat_id, text.format(name=name), main_menu(t)
             )
+        if row.kind == KIND_NUDGE:
+            return self._prepare_nudge(session, row, youth, t, now)
         return self._prepare_appointment(session, row, youth, t, now)
+
+    def _prepare_nudge(
+        self,
+        session: Any,
+        row: OutboxMessage,
+        youth: Youth,
+        t: gettext.NullTranslations,
+        now: datetime,
+    ) -> Prepared | None:
+        """An offer to repeat a dialogue: never in quiet hours, and only while it still fits."""
+        tz = self.settings.tz
+        if in_quiet_hours(now, tz):
+            do_mark_retry(
+                session,
+                row=row,
+                now=now,
+                error="quiet hours",
+                at=next_allowed(now, tz),
+                counts=False,
+            )
+            return None
+        assessment_id = row.payload.get("assessment_id")
+        assessment = session.get(Assessment, assessment_id) if assessment_id else None
+        dialogue = self.dialogues.get(row.payload.get("dialogue_id", ""))
+        if dialogue is None or not nudge_still_fits(session, youth=youth, assessment=assessment):
+            # A talk opened or a run started meanwhile: the job offers it again when it fits.
+            do_mark(session, row=row, status=OutboxStatus.CANCELLED, error="no longer fits")
+            if assessment is not None:
+                do_release_nudge(session, assessment_id=row_id(assessment))
+            return None
+        text, markup = nudge_message(t, dialogue)
+        return Prepared(row_id(row), row_id(youth), youth.chat_id, text, markup)
 
     def _prepare_reply(
         self, session: Any, row: OutboxMessage, youth: Youth, t: gettext.NullTranslations
@@ -211,8 +265,12 @@ class Dispatcher:
     async def _send(self, item: Prepared) -> int:
         """Send one message and record what happened; 1 when it was sent."""
         if self.paused_until is not None and self.clock() < self.paused_until:
-            self._settle(
-                item, retry_at=self.paused_until, error="waiting for Telegram", counts=False
+            await asyncio.to_thread(
+                self._settle,
+                item,
+                retry_at=self.paused_until,
+                error="waiting for Telegram",
+                counts=False,
             )
             return 0
         async with self.bot_limiter, self._chat_limiter(item.chat_id):
@@ -265,16 +323,17 @@ class Dispatcher:
     def _settle(
         self, item: Prepared, *, retry_at: datetime | None, error: str, counts: bool
     ) -> None:
-        """Put a row back for later: at `retry_at`, or after a backoff that grows per attempt."""
+        """Put a row back for later: at `retry_at`, or after a backoff that grows per attempt
+        (`counts=False`: Telegram's pace, not this message's fault); past its give-up time
+        it fails, and a coach's reply shows as failed, with Resend."""
         with transaction(self.engine) as session:
             row = session.get(OutboxMessage, item.row_id)
             if row is None:
                 return
-            if not counts:
-                row.attempts -= 1  # Telegram's pace, not this message's fault
-            at = retry_at or self.clock() + timedelta(seconds=min(2**row.attempts, 300))
-            do_mark_retry(session, row=row, at=at, error=error)
-            if row.status == OutboxStatus.FAILED:  # out of attempts
+            do_mark_retry(
+                session, row=row, now=self.clock(), error=error, at=retry_at, counts=counts
+            )
+            if row.status == OutboxStatus.FAILED:
                 _set_delivery(session, item.message_id, Delivery.FAILED)
 
     def _failed(self, item: Prepared, error: str) -> None:
@@ -314,6 +373,23 @@ class Dispatcher:
             )
 
 
+def nudge_message(
+    t: gettext.NullTranslations, dialogue: Dialogue
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The offer to repeat a dialogue, with Yes and Not now."""
+    _ = t.gettext
+    text = _("Hi! Want to see how things have changed since your last {title}?")
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(_("Yes, let's go"), callback_data=f"dlg:{dialogue.id}"),
+                InlineKeyboardButton(_("Not now"), callback_data="nudge:later"),
+            ]
+        ]
+    )
+    return text.format(title=_(dialogue.title)), markup
+
+
 def _set_delivery(
     session: Any,
     message_id: int | None,
@@ -336,7 +412,12 @@ async def dispatch_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The repeating job: send what is due."""
     dispatcher = context.bot_data.get(DISPATCHER_KEY)
     if dispatcher is None:
-        dispatcher = Dispatcher(context.bot, engine_of(context), settings_of(context))
+        dispatcher = Dispatcher(
+            context.bot,
+            engine_of(context),
+            settings_of(context),
+            dialogues=dialogues_of(context),
+        )
         context.bot_data[DISPATCHER_KEY] = dispatcher
     try:
         await dispatcher.run()

@@ -7,18 +7,21 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from sqlmodel import Session
 from telegram import Message as TelegramMessage
 from telegram import Update
 from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.ext import ContextTypes
 
-from bot.runtime import engine_of
-from core.db import transaction
+from bot.runtime import run_db
 from core.models import Delivery, Direction, MediaKind, Youth
 from core.services.messages import do_record_message
 from core.services.youth import do_mark_unreachable
 
 log = logging.getLogger(__name__)
+
+# How Telegram words its refusal to answer a tap after about 15 seconds.
+TOO_LATE_TO_ANSWER = ("query is too old", "query id is invalid")
 
 # A reply waits at most this long for Telegram's 429 retry_after before giving up.
 MAX_RETRY_AFTER_SECONDS = 30.0
@@ -63,9 +66,11 @@ async def say(
             lambda: context.bot.send_message(chat_id, text, reply_markup=reply_markup)
         )
     except Forbidden:
-        _record_blocked(context, youth_id=youth_id, text=text)
+        await _record_blocked(context, youth_id=youth_id, text=text)
         return None
-    _record_outgoing(context, youth_id=youth_id, text=text, telegram_message_id=sent.message_id)
+    await _record_outgoing(
+        context, youth_id=youth_id, text=text, telegram_message_id=sent.message_id
+    )
     return sent
 
 
@@ -120,12 +125,12 @@ async def _send_media(
     try:
         sent = await _send_once_more_after_429(send)
     except Forbidden:
-        _record_blocked(context, youth_id=youth_id, text=caption)
+        await _record_blocked(context, youth_id=youth_id, text=caption)
         return None
     attachment = sent.effective_attachment
     if isinstance(attachment, tuple):  # a photo comes in several sizes: keep the largest
         attachment = attachment[-1] if attachment else None
-    _record_outgoing(
+    await _record_outgoing(
         context,
         youth_id=youth_id,
         text=caption,
@@ -136,7 +141,7 @@ async def _send_media(
     return sent
 
 
-def _record_outgoing(
+async def _record_outgoing(
     context: ContextTypes.DEFAULT_TYPE,
     *,
     youth_id: int | None,
@@ -145,9 +150,11 @@ def _record_outgoing(
     media_kind: MediaKind = MediaKind.TEXT,
     file_id: str | None = None,
 ) -> None:
+    """Keep a delivered message in the chat log (off the event loop)."""
     if youth_id is None:
         return
-    with transaction(engine_of(context)) as session:
+
+    def keep(session: Session) -> None:
         youth = session.get(Youth, youth_id)
         if youth is not None:
             do_record_message(
@@ -161,15 +168,18 @@ def _record_outgoing(
                 delivery_status=Delivery.SENT,
             )
 
+    await run_db(context, keep)
 
-def _record_blocked(
+
+async def _record_blocked(
     context: ContextTypes.DEFAULT_TYPE, *, youth_id: int | None, text: str | None
 ) -> None:
     """Telegram said 403: log the message as not delivered and the young person as unreachable."""
     log.info("young person has blocked the bot", extra={"youth_id": youth_id})
     if youth_id is None:
         return
-    with transaction(engine_of(context)) as session:
+
+    def keep(session: Session) -> None:
         youth = session.get(Youth, youth_id)
         if youth is not None:
             do_record_message(
@@ -181,11 +191,23 @@ def _record_blocked(
             )
             do_mark_unreachable(session, youth=youth)
 
+    await run_db(context, keep)
+
 
 async def answer_tap(update: Update, text: str | None = None) -> None:
-    """Answer a button tap so the young person's app stops its spinner."""
-    if update.callback_query is not None:
+    """Answer a button tap so the young person's app stops its spinner.
+
+    Telegram accepts an answer only for about 15 seconds. A tap handled later (after a retry,
+    or a slow database) has nothing left to stop; failing on it would only retry the update
+    and answer the young person twice."""
+    if update.callback_query is None:
+        return
+    try:
         await update.callback_query.answer(text)
+    except BadRequest as exc:
+        if not any(words in exc.message.lower() for words in TOO_LATE_TO_ANSWER):
+            raise
+        log.info("a tap was answered too late to stop its spinner")
 
 
 async def remove_buttons(update: Update) -> None:

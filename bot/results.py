@@ -7,17 +7,18 @@ import gettext
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.ext import ContextTypes
 
-from bot.replies import say, send_photo
+from bot.charts import draw
+from bot.replies import send_photo
 from bot.safety import enter_safety_flow
+from bot.turn import Turn
 from core.charts import radar_png
 from core.dialogs.engine import AnswerValue
 from core.dialogs.scales import NUMERIC_SCALES
 from core.dialogs.schema import Dialogue
 from core.dialogs.scoring import Outcome
 from core.directory import load_directory
-from core.i18n import N_, gettext_for
+from core.i18n import N_
 
 MAX_SERVICES = 3
 MAX_TIPS = 2
@@ -59,9 +60,9 @@ def summary_lines(t: gettext.NullTranslations, run: FinishedRun) -> list[str]:
     return lines
 
 
-def chart_of(t: gettext.NullTranslations, run: FinishedRun) -> bytes | None:
+async def chart_of(t: gettext.NullTranslations, run: FinishedRun) -> bytes | None:
     """The radar chart PNG of a run (first run underneath), labels in the young person's
-    language; a skipped area is marked with a dash."""
+    language; a skipped area is marked with a dash. Drawn in the chart pool (bot.charts)."""
     dialogue = run.dialogue
     if dialogue.chart != "radar":
         return None
@@ -76,7 +77,8 @@ def chart_of(t: gettext.NullTranslations, run: FinishedRun) -> bytes | None:
         _(q.area) + (" –" if value is None else "")
         for q, value in zip(dialogue.questions, latest, strict=True)
     ]
-    return radar_png(
+    return await draw(
+        radar_png,
         labels=labels,
         latest=latest,
         first=values(run.first) if run.first is not None else None,
@@ -88,28 +90,33 @@ def chart_of(t: gettext.NullTranslations, run: FinishedRun) -> bytes | None:
     )
 
 
-async def send_result(
-    context: ContextTypes.DEFAULT_TYPE,
-    *,
-    chat_id: int,
-    youth_id: int,
-    language: str,
-    run: FinishedRun,
-) -> None:
-    """Summary, chart, tips, up to three services for low areas, and the rule's offer."""
-    t = gettext_for(language)
+async def send_result(turn: Turn[object], run: FinishedRun) -> None:
+    """Summary, chart, tips, up to three services for low areas, and the rule's offer.
+
+    The chart is drawn while the summary is sent, so the words come at once and the picture
+    right after them."""
+    t = turn.translations
     _ = t.gettext
-    for line in summary_lines(t, run):
-        await say(context, chat_id=chat_id, youth_id=youth_id, text=line)
-    chart = await asyncio.to_thread(chart_of, t, run)  # ~80 ms of drawing off the event loop
+    drawing = asyncio.create_task(chart_of(t, run))
+    try:
+        for line in summary_lines(t, run):
+            await turn.say(line)
+    except BaseException:
+        drawing.cancel()
+        raise
+    chart = await drawing
     if chart is not None:
         sent = await send_photo(
-            context, chat_id=chat_id, youth_id=youth_id, data=chart, caption=_(run.dialogue.title)
+            turn.context,
+            chat_id=turn.chat_id,
+            youth_id=turn.youth_id,
+            data=chart,
+            caption=_(run.dialogue.title),
         )
         if sent is None:
             return  # the young person blocked the bot
     for tip in run.outcome.tips[:MAX_TIPS]:
-        await say(context, chat_id=chat_id, youth_id=youth_id, text="💡 " + _(tip))
+        await turn.say("💡 " + _(tip))
     directory = load_directory()
     for service_id in run.outcome.services[:MAX_SERVICES]:
         service = directory[service_id]
@@ -121,23 +128,17 @@ async def send_result(
         text = f"{_(service.name)}: {_(service.description)}"
         if service.phone:
             text += f" ☎ {service.phone}"
-        await say(context, chat_id=chat_id, youth_id=youth_id, text=text, reply_markup=buttons)
+        await turn.say(text, reply_markup=buttons)
     if run.outcome.offer == "safety":
         await enter_safety_flow(
-            context,
-            chat_id=chat_id,
-            youth_id=youth_id,
-            language=language,
+            turn,
             message=run.outcome.message,
             reason=f"{run.dialogue.id} score {run.outcome.score}",
         )
     elif run.outcome.offer == "coach" or run.outcome.support:
         message = run.outcome.message or N_("Would you like to talk about this with your coach?")
-        await say(
-            context,
-            chat_id=chat_id,
-            youth_id=youth_id,
-            text=_(message),
+        await turn.say(
+            _(message),
             reply_markup=InlineKeyboardMarkup(
                 [[InlineKeyboardButton(_("💬 Talk to my coach"), callback_data="coach:talk")]]
             ),

@@ -17,26 +17,26 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.replies import answer_tap, say
-from bot.runtime import (
-    DETECTOR_KEY,
-    engine_of,
-    language_of,
-    settings_of,
-    youth_of,
-)
+from bot.replies import answer_tap
+from bot.runtime import DETECTOR_KEY, FALLBACK_KEY, run_db, settings_of
+from bot.turn import Turn, take_turn, tap_data
 from core.crisis import Detector
 from core.crisis_resources import load_resources
-from core.db import transaction
 from core.i18n import N_, gettext_for
 from core.models import AlertKind, Youth, row_id, utcnow
 from core.services.alerts import do_raise_alert, do_record_safe_answer, open_alert
 from core.services.talk import coach_of
+
+if TYPE_CHECKING:
+    from bot.crisis_fallback import CrisisFallback  # it imports the texts below
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +65,9 @@ class _Previous:
 
 
 @dataclass(frozen=True)
-class _Situation:
-    youth_id: int
-    language: str
+class _Alerting:
+    """An alert waiting for a human: whom to name, and whether it was raised just now."""
+
     coach_name: str | None
     new_alert: bool
 
@@ -100,11 +100,12 @@ def _crisis_hit(context: ContextTypes.DEFAULT_TYPE, text: str, at: datetime) -> 
     """The phrase found in this text, or in the previous text and this one together."""
     detector = detector_of(context)
     hit = detector.find(text)
-    previous: _Previous | None = context.chat_data.get(PREVIOUS_KEY)  # type: ignore[union-attr]
+    memory = context.chat_data if context.chat_data is not None else {}
+    previous: _Previous | None = memory.get(PREVIOUS_KEY)
     if hit is None and previous is not None and not previous.alerted:
         if timedelta(0) <= at - previous.at <= SPLIT_WINDOW:
             hit = detector.find(f"{previous.text} {text}")
-    context.chat_data[PREVIOUS_KEY] = _Previous(text, at, hit is not None)  # type: ignore[index]
+    memory[PREVIOUS_KEY] = _Previous(text, at, hit is not None)
     return f"{hit.language}: {hit.phrase}" if hit else None
 
 
@@ -117,154 +118,122 @@ async def watch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     hit = _crisis_hit(context, text, message.date) if text else None
     if hit is None and update.message is None:
         return  # an edit without crisis wording: no new message to answer
-    chat_id = update.effective_chat.id
+    tz = settings_of(context).tz
+    fallback: CrisisFallback | None = context.bot_data.get(FALLBACK_KEY)
     try:
-        situation = _raise_or_look(update, context, text=text, hit=hit)
+        turn = await take_turn(
+            update,
+            context,
+            lambda session, youth: _raise_or_look(session, youth, text=text, hit=hit, tz=tz),
+        )
     except SQLAlchemyError:
-        if hit is None:
-            raise
-        log.exception("could not store a crisis alert; answering with the resources anyway")
-        situation = _Situation(0, language_of(update, None), None, new_alert=True)
-    if situation is None:
+        if hit is not None and fallback is not None:
+            # Help at once from memory; the update is tried again and the alert stored then.
+            log.warning("could not store a crisis alert; resources sent from memory")
+            await fallback.answer_now(update)
+        raise
+    if turn.result is None:
         return
     if hit is not None:
-        await _answer_crisis(context, chat_id=chat_id, situation=situation)
+        resources_sent = fallback is not None and fallback.answered_from_memory(update.update_id)
+        await _answer_crisis(turn, turn.result, with_resources=not resources_sent)
+        if fallback is not None:
+            fallback.handled(update.update_id)  # the memory path need not answer now
         raise ApplicationHandlerStop  # the crisis text is not a dialogue answer or a command
-    await _answer_waiting(context, chat_id=chat_id, situation=situation)
+    await _answer_waiting(turn, turn.result)
 
 
 def _raise_or_look(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, *, text: str | None, hit: str | None
-) -> _Situation | None:
+    session: Session, youth: Youth, *, text: str | None, hit: str | None, tz: ZoneInfo
+) -> _Alerting | None:
     """Raise the alert for a hit; otherwise find an alert still waiting for a human."""
-    settings = settings_of(context)
-    with transaction(engine_of(context)) as session:
-        youth = youth_of(session, update)
-        if hit is not None:
-            before = open_alert(session, youth_id=row_id(youth))
-            already_waiting = before is not None and before.answered_at is None
-            do_raise_alert(
-                session,
-                youth=youth,
-                kind=AlertKind.CRISIS_WORDS,
-                text=text,
-                detail=hit,
-                now=utcnow(),
-                tz=settings.tz,
-            )
-            new_alert = not already_waiting
-        else:
-            waiting = open_alert(session, youth_id=row_id(youth))
-            if waiting is None or waiting.answered_at is not None:
-                return None
-            new_alert = False
-        coach = coach_of(session, youth)
-        return _Situation(
-            row_id(youth),
-            language_of(update, youth),
-            coach.display_name if coach else None,
-            new_alert,
+    if hit is not None:
+        before = open_alert(session, youth_id=row_id(youth))
+        already_waiting = before is not None and before.answered_at is None
+        do_raise_alert(
+            session,
+            youth=youth,
+            kind=AlertKind.CRISIS_WORDS,
+            text=text,
+            detail=hit,
+            now=utcnow(),
+            tz=tz,
         )
+        new_alert = not already_waiting
+    else:
+        waiting = open_alert(session, youth_id=row_id(youth))
+        if waiting is None or waiting.answered_at is not None:
+            return None
+        new_alert = False
+    coach = coach_of(session, youth)
+    return _Alerting(coach.display_name if coach else None, new_alert)
 
 
 async def _answer_crisis(
-    context: ContextTypes.DEFAULT_TYPE, *, chat_id: int, situation: _Situation
+    turn: Turn[object], alerting: _Alerting, *, with_resources: bool = True
 ) -> None:
-    """Warm words and the resources; the question about safety only with a new alert."""
-    _ = gettext_for(situation.language).gettext
-    youth_id = situation.youth_id or None
-    told = addressed(situation.language, situation.coach_name, TOLD_COACH, TOLD_COACHES)
-    await say(
-        context,
-        chat_id=chat_id,
-        youth_id=youth_id,
-        text=told,
-        reply_markup=resource_buttons(situation.language),
-    )
-    if situation.new_alert:
-        await say(
-            context,
-            chat_id=chat_id,
-            youth_id=youth_id,
-            text=_(ASK_SAFE),
+    """Warm words and the resources (unless the memory path already sent them); the question
+    about safety only with a new alert."""
+    told = addressed(turn.language, alerting.coach_name, TOLD_COACH, TOLD_COACHES)
+    buttons = resource_buttons(turn.language) if with_resources else None
+    await turn.say(told, reply_markup=buttons)
+    if alerting.new_alert:
+        await turn.say(
+            turn._(ASK_SAFE),
             reply_markup=InlineKeyboardMarkup(
                 [
-                    [InlineKeyboardButton(_(SAFE), callback_data="safe:yes")],
-                    [InlineKeyboardButton(_(UNSAFE), callback_data="safe:no")],
+                    [InlineKeyboardButton(turn._(SAFE), callback_data="safe:yes")],
+                    [InlineKeyboardButton(turn._(UNSAFE), callback_data="safe:no")],
                 ]
             ),
         )
 
 
-async def _answer_waiting(
-    context: ContextTypes.DEFAULT_TYPE, *, chat_id: int, situation: _Situation
-) -> None:
+async def _answer_waiting(turn: Turn[object], alerting: _Alerting) -> None:
     """Never silent while waiting for a human: say a person knows, with the resources."""
-    text = addressed(situation.language, situation.coach_name, WAITING_COACH, WAITING_COACHES)
-    await say(
-        context,
-        chat_id=chat_id,
-        youth_id=situation.youth_id,
-        text=text,
-        reply_markup=resource_buttons(situation.language),
-    )
+    text = addressed(turn.language, alerting.coach_name, WAITING_COACH, WAITING_COACHES)
+    await turn.say(text, reply_markup=resource_buttons(turn.language))
 
 
 async def on_safe_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The answer to "are you safe right now?": kept on the alert for the coach, and answered."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    answer = "safe" if query.data == "safe:yes" else "unsafe"
-    with transaction(engine_of(context)) as session:
-        youth = youth_of(session, update)
-        do_record_safe_answer(session, youth=youth, answer=answer)
-        youth_id, language = row_id(youth), language_of(update, youth)
-    await answer_tap(update)
-    _ = gettext_for(language).gettext
-    reply = SAFE_REPLY if answer == "safe" else UNSAFE_REPLY
-    await say(
+    safe = tap_data(update) == "safe:yes"
+    turn = await take_turn(
+        update,
         context,
-        chat_id=update.effective_chat.id,  # type: ignore[union-attr]
-        youth_id=youth_id,
-        text=_(reply),
-        reply_markup=None if answer == "safe" else resource_buttons(language),
+        lambda session, youth: do_record_safe_answer(
+            session, youth=youth, answer="safe" if safe else "unsafe"
+        ),
     )
+    await answer_tap(update)
+    if safe:
+        await turn.say(turn._(SAFE_REPLY))
+    else:
+        await turn.say(turn._(UNSAFE_REPLY), reply_markup=resource_buttons(turn.language))
 
 
 async def on_resource_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A phone resource tapped: send the number alone, so one more tap calls it."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    with transaction(engine_of(context)) as session:
-        youth = youth_of(session, update)
-        youth_id, language = row_id(youth), language_of(update, youth)
+    wanted = tap_data(update).removeprefix("sos:")
+    turn = await take_turn(update, context)
     await answer_tap(update)
-    wanted = query.data.removeprefix("sos:")
-    for resource in load_resources()[language].resources:
+    for resource in load_resources()[turn.language].resources:
         if resource.id == wanted and resource.phone:
-            await say(
-                context,
-                chat_id=update.effective_chat.id,  # type: ignore[union-attr]
-                youth_id=youth_id,
-                text=f"📞 {resource.phone}\n{resource.name} · {resource.hours}",
-            )
+            await turn.say(f"📞 {resource.phone}\n{resource.name} · {resource.hours}")
             return
 
 
-async def enter_safety_flow(
-    context: ContextTypes.DEFAULT_TYPE,
-    *,
-    chat_id: int,
-    youth_id: int,
-    language: str,
-    message: str | None,
-    reason: str,
-) -> None:
+async def enter_safety_flow(turn: Turn[object], *, message: str | None, reason: str) -> None:
     """A very low wellbeing score: the dialogue's soft words, an alert, and the resources."""
-    _ = gettext_for(language).gettext
-    with transaction(engine_of(context)) as session:
+    youth_id = turn.youth_id
+    if youth_id is None:
+        raise ValueError("only a young person Polku knows can finish a dialogue")
+    tz = settings_of(turn.context).tz
+
+    def raise_alert(session: Session) -> str | None:
         youth = session.get(Youth, youth_id)
-        assert youth is not None
+        if youth is None:
+            raise ValueError("the young person's row is gone")
         do_raise_alert(
             session,
             youth=youth,
@@ -272,17 +241,13 @@ async def enter_safety_flow(
             text=None,
             detail=reason,
             now=utcnow(),
-            tz=settings_of(context).tz,
+            tz=tz,
         )
         coach = coach_of(session, youth)
-        coach_name = coach.display_name if coach else None
+        return coach.display_name if coach else None
+
+    coach_name = await run_db(turn.context, raise_alert)
     if message:
-        await say(context, chat_id=chat_id, youth_id=youth_id, text=_(message))
-    told = addressed(language, coach_name, LOW_WELLBEING_COACH, LOW_WELLBEING_COACHES)
-    await say(
-        context,
-        chat_id=chat_id,
-        youth_id=youth_id,
-        text=told,
-        reply_markup=resource_buttons(language),
-    )
+        await turn.say(turn._(message))
+    told = addressed(turn.language, coach_name, LOW_WELLBEING_COACH, LOW_WELLBEING_COACHES)
+    await turn.say(told, reply_markup=resource_buttons(turn.language))

@@ -296,6 +296,9 @@ class OutboxMessage(SQLModel, table=True):
 
     Written in the same transaction as the change that causes it; the dispatcher claims due
     rows, renders them in the young person's language at sending time and records the result.
+    `not_after`: a message that only Polku's downtime or failures kept until then is skipped.
+    `give_up_at`: a transient failure (5xx, time-out) is retried until then, then it fails;
+    set when the row is queued (`core.services.outbox.give_up_time`).
     """
 
     __table_args__ = (Index("ix_outbox_due", "status", "due_at"),)
@@ -307,6 +310,7 @@ class OutboxMessage(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     not_after: datetime | None = _optional_when()
+    give_up_at: datetime | None = _optional_when()  # None only on rows queued before the rule
     status: str = Field(default=OutboxStatus.PENDING, sa_column=Column(String(16), nullable=False))
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_column=Column(String(200)))

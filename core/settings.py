@@ -25,6 +25,9 @@ class Settings(BaseSettings):
         default="https://api.telegram.org/file/bot", alias="TELEGRAM_API_FILE_URL"
     )
     database_url: str = Field(default=f"sqlite:///{DEFAULT_DB_PATH}", alias="DATABASE_URL")
+    # `polku serve` migrates an empty or older database to head before it starts; when off, it
+    # refuses to start on such a database and names the command to run (`polku migrate`).
+    auto_migrate: bool = Field(default=True, alias="POLKU_AUTO_MIGRATE")
     bind: str = Field(default="127.0.0.1:8000", alias="POLKU_BIND")
     webhook_url: str = Field(default="", alias="POLKU_WEBHOOK_URL")
     webhook_secret: str = Field(default="", alias="POLKU_WEBHOOK_SECRET")

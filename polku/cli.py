@@ -21,7 +21,7 @@ from core.services.coaches import CoachError, access_coach_by_login, do_add_coac
 from core.services.invites import deep_link, do_create_invite
 from core.settings import Settings, get_settings
 from polku.logs import configure_logging
-from polku.migrations import upgrade_to_head
+from polku.migrations import DatabaseNotReady, upgrade_to_head
 
 SANDBOX_BOT_USERNAME = "polku_sandbox_bot"
 
@@ -44,8 +44,8 @@ def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
-    upgrade_to_head(settings.database_url)
-    print("Database is up to date.")
+    changed = upgrade_to_head(settings.database_url)  # on PostgreSQL under the migration lock
+    print("Database migrated; it is up to date." if changed else "Database is up to date.")
     return 0
 
 
@@ -277,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(secrets=[settings.telegram_bot_token, settings.webhook_secret])
     try:
         return int(args.func(settings, args))
-    except (CoachError, AppointmentError) as exc:
+    except (CoachError, AppointmentError, DatabaseNotReady) as exc:
         print(f"polku: {exc}", file=sys.stderr)
         return 2
 

@@ -43,6 +43,12 @@ class _Server(uvicorn.Server):
 
 async def serve(settings: Settings) -> None:
     """Run Polku until SIGINT or SIGTERM."""
+    from polku.migrations import prepare_database
+
+    # An empty or older database is migrated first (or, with POLKU_AUTO_MIGRATE=0, refused).
+    await asyncio.to_thread(
+        prepare_database, settings.database_url, auto_migrate=settings.auto_migrate
+    )
     engine = make_engine(settings.database_url)
     standin: StandIn | None = None
     if settings.sandbox:

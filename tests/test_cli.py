@@ -1,16 +1,31 @@
-"""The `polku` command: coach accounts and invites."""
+"""The `polku` command: coach accounts, invites, appointments and migrations."""
 
 from __future__ import annotations
 
 import io
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from alembic import command
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
 from sqlmodel import Session, select
 
+from core.db import make_engine, transaction
 from core.models import AuditEvent, Coach, InviteCode
 from core.services.coaches import check_password
 from core.settings import get_settings
 from polku import cli
+from polku.migrations import (
+    MIGRATION_LOCK_KEY,
+    DatabaseNotReady,
+    alembic_config,
+    migration_lock,
+    prepare_database,
+    upgrade_to_head,
+)
 
 
 @pytest.fixture
@@ -193,3 +208,131 @@ def test_csv_import_with_errors_imports_nothing_and_names_the_lines(
     assert "Nothing imported: 3 row(s) need fixing." in err
     with Session(polku_env) as session:
         assert session.exec(select(Appointment)).all() == []
+
+
+# `polku migrate`, and the locked upgrade that `polku serve` also runs on start.
+
+
+@pytest.fixture
+def empty_db(monkeypatch, database_url, tmp_path):
+    """Point the CLI at an empty database (no tables at all)."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    yield database_url
+    get_settings.cache_clear()
+
+
+def revisions(database_url: str) -> set[str]:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            if not inspect(connection).has_table("alembic_version"):
+                return set()
+            return set(
+                connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
+            )
+    finally:
+        engine.dispose()
+
+
+def head_and_previous() -> tuple[str, str]:
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision("head")
+    return head.revision, head.down_revision
+
+
+def test_migrate_brings_an_older_database_to_head_and_then_does_nothing(
+    monkeypatch, empty_db, capsys
+):
+    head, previous = head_and_previous()
+    command.upgrade(alembic_config(empty_db), previous)
+    assert run(monkeypatch, ["migrate"]) == 0
+    assert capsys.readouterr().out == "Database migrated; it is up to date.\n"
+    assert revisions(empty_db) == {head}
+    assert run(monkeypatch, ["migrate"]) == 0
+    assert capsys.readouterr().out == "Database is up to date.\n"
+
+
+def test_without_auto_migrate_an_older_database_is_refused_and_a_current_one_served(empty_db):
+    _head, previous = head_and_previous()
+    command.upgrade(alembic_config(empty_db), previous)
+    with pytest.raises(DatabaseNotReady, match="run `polku migrate`"):
+        prepare_database(empty_db, auto_migrate=False)
+    assert revisions(empty_db) == {previous}  # refused means untouched
+    prepare_database(empty_db, auto_migrate=True)
+    prepare_database(empty_db, auto_migrate=False)  # at head: nothing to refuse
+
+
+def test_a_database_of_a_newer_polku_is_refused_clearly(monkeypatch, empty_db, capsys):
+    engine = make_engine(empty_db)
+    with transaction(engine) as session:
+        session.connection().execute(text("CREATE TABLE alembic_version (version_num text)"))
+        session.connection().execute(text("INSERT INTO alembic_version VALUES ('f00d')"))
+    engine.dispose()
+    assert run(monkeypatch, ["migrate"]) == 2
+    assert "revision f00d, which this version of Polku does not know" in capsys.readouterr().err
+
+
+def test_an_unreachable_database_is_one_line_without_the_password(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://polku:hunter22@127.0.0.1:1/polku")
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    try:
+        assert run(monkeypatch, ["migrate"]) == 2
+    finally:
+        get_settings.cache_clear()
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "polku: cannot reach the database postgresql://polku:***@127.0.0.1:1/polku: "
+    )
+    assert len(err.strip().splitlines()) == 1
+    assert "hunter22" not in err
+
+
+def waiting_for_the_migration_lock(database_url: str) -> bool:
+    """True when some connection waits for the migration lock (PostgreSQL's lock table)."""
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return bool(
+                connection.execute(
+                    text(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                        "AND classid = :high AND objid = :low AND objsubid = 1 AND NOT granted"
+                    ),
+                    {"high": MIGRATION_LOCK_KEY >> 32, "low": MIGRATION_LOCK_KEY & 0xFFFFFFFF},
+                ).scalar()
+            )
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_an_upgrade_waits_for_the_migration_lock(database_url):
+    engine = make_engine(database_url)
+    with ThreadPoolExecutor(1) as pool:
+        with migration_lock(engine):  # another process is migrating
+            upgraded = pool.submit(upgrade_to_head, database_url)
+            deadline = time.monotonic() + 20
+            while not waiting_for_the_migration_lock(database_url):
+                assert time.monotonic() < deadline, "the upgrade never asked for the lock"
+                time.sleep(0.05)
+            assert not upgraded.done()
+            assert revisions(database_url) == set()
+        assert upgraded.result(timeout=60) is True
+    engine.dispose()
+    assert revisions(database_url) == {head_and_previous()[0]}
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_two_upgrades_started_together_both_succeed_and_one_does_the_work(database_url):
+    start = threading.Barrier(2)
+
+    def upgrade() -> bool:
+        start.wait(timeout=10)
+        return upgrade_to_head(database_url)
+
+    with ThreadPoolExecutor(2) as pool:
+        results = [f.result(timeout=120) for f in [pool.submit(upgrade), pool.submit(upgrade)]]
+    assert sorted(results) == [False, True]
+    assert revisions(database_url) == {head_and_previous()[0]}

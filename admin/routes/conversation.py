@@ -1,5 +1,5 @@
-"""One conversation: the whole chat with result cards, the reply box, hand back, handled,
-and photos, voice and documents through a proxied download."""
+"""One conversation: the whole chat with result cards, the reply box, resending a reply that
+failed, hand back, handled, and photos, voice and documents through a proxied download."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, col, select
 
 from admin.web import Checked, CurrentViewer, SessionDep, Viewer, is_htmx, panel_of, render
-from core.db import transaction
 from core.models import Assessment, AssessmentStatus, Coach, MediaKind, Message, Youth
 from core.services.access import access_message_by_id, access_youth_by_id
 from core.services.alerts import open_alert
 from core.services.audit import do_audit
+from core.services.outbox import do_resend_reply
 from core.services.talk import (
     REPLY_LIMIT,
     TalkError,
@@ -150,6 +150,21 @@ def reply(
     return RedirectResponse(f"/youth/{youth_id}/chat", status_code=303)
 
 
+@router.post("/messages/{message_id}/resend")
+def resend(request: Request, message_id: int, session: SessionDep, viewer: Checked) -> Response:
+    """Queue a reply that failed once more; the list shows it as 'sending' again."""
+    message = do_resend_reply(
+        session, coach=viewer.coach, message_id=message_id, now=panel_of(request).clock()
+    )
+    youth = session.get(Youth, message.youth_id) if message is not None else None
+    if message is None or youth is None:
+        session.commit()  # the refusal's audit event stays, though the request ends in 404
+        raise HTTPException(status_code=404)
+    if is_htmx(request):
+        return render(request, "_messages.html", viewer, **_timeline(session, youth, None))
+    return RedirectResponse(f"/youth/{youth.id}/chat", status_code=303)
+
+
 @router.post("/youth/{youth_id}/handback")
 def hand_back(request: Request, youth_id: int, session: SessionDep, viewer: Checked) -> Response:
     """Give the conversation back to the bot; the young person is told."""
@@ -166,27 +181,31 @@ def handled(request: Request, youth_id: int, session: SessionDep, viewer: Checke
     return RedirectResponse("/", status_code=303)
 
 
-def _media_of(request: Request, viewer: Viewer, message_id: int) -> Message:
-    with transaction(panel_of(request).engine) as session:
-        message = access_message_by_id(session, coach=viewer.coach, message_id=message_id)
-        if message is None or message.file_id is None:
-            session.commit()  # keep the refusal's audit event
-            raise HTTPException(status_code=404)
-        do_audit(
-            session,
-            actor="coach",
-            action="media.read",
-            coach_id=viewer.coach.id,
-            youth_id=message.youth_id,
-            detail=message.media_kind,
-        )
-        return message
+def _media_of(session: Session, viewer: Viewer, message_id: int) -> Message:
+    """The message whose file is asked for, in the request's own transaction, committed here:
+    the fetch from Telegram that follows must not hold the database (SQLite's write lock)."""
+    message = access_message_by_id(session, coach=viewer.coach, message_id=message_id)
+    if message is None or message.file_id is None:
+        session.commit()  # keep the refusal's audit event
+        raise HTTPException(status_code=404)
+    do_audit(
+        session,
+        actor="coach",
+        action="media.read",
+        coach_id=viewer.coach.id,
+        youth_id=message.youth_id,
+        detail=message.media_kind,
+    )
+    session.commit()
+    return message
 
 
 @router.get("/media/{message_id}")
-async def media(request: Request, message_id: int, viewer: CurrentViewer) -> Response:
+async def media(
+    request: Request, message_id: int, session: SessionDep, viewer: CurrentViewer
+) -> Response:
     """A photo, voice message or file, fetched from Telegram by the server for the browser."""
-    message = await run_in_threadpool(_media_of, request, viewer, message_id)
+    message = await run_in_threadpool(_media_of, session, viewer, message_id)
     fetch = panel_of(request).fetch_media
     if fetch is None:
         raise HTTPException(status_code=404)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlmodel import Session
 from telegram import Update
 from telegram.ext import ContextTypes
 
@@ -14,11 +15,8 @@ from bot.keyboards import (
     MENU_SELF_ASSESSMENT,
     menu_item_for,
 )
-from bot.replies import say
-from bot.runtime import engine_of, language_of, youth_of
-from core.db import transaction
-from core.i18n import gettext_for
-from core.models import Consent, row_id
+from bot.turn import take_turn
+from core.models import Consent, Youth
 
 # Telegram's own limit for one message; longer texts are kept whole and answered kindly.
 TELEGRAM_TEXT_LIMIT = 4096
@@ -30,40 +28,32 @@ def _is_emoji_only(text: str) -> bool:
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Explain in two short lines what Polku can do."""
-    with transaction(engine_of(context)) as session:
-        youth = youth_of(session, update)
-        youth_id, language = row_id(youth), language_of(update, youth)
-    _ = gettext_for(language).gettext
-    await say(
-        context,
-        chat_id=update.effective_chat.id,
-        youth_id=youth_id,
-        text=_("Use the buttons below. /language changes language, /privacy tells what I keep."),
+    turn = await take_turn(update, context)
+    await turn.say(
+        turn._("Use the buttons below. /language changes language, /privacy tells what I keep.")
     )
-    await show_menu(
-        update,
-        context,
-        youth_id=youth_id,
-        language=language,
-        text=_("I'm a bot, not a person. In an emergency, call 112."),
-    )
+    await show_menu(turn, turn._("I'm a bot, not a person. In an emergency, call 112."))
+
+
+def _onboarding_step(session: Session, youth: Youth) -> str | None:
+    """What onboarding still needs before the menu: "language", "consent", or None."""
+    if youth.language is None:
+        return "language"
+    if youth.consent == Consent.PENDING:
+        return "consent"
+    return None
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Route a text: finish onboarding first, then the menu, else a kind pointer to the menu."""
-    text = update.message.text or ""
-    with transaction(engine_of(context)) as session:
-        youth = youth_of(session, update)
-        youth_id, language = row_id(youth), language_of(update, youth)
-        needs_language = youth.language is None
-        consent_pending = youth.consent == Consent.PENDING
-    if needs_language:
-        await ask_language(update, context, youth_id)
+    text = (update.message.text or "") if update.message else ""
+    turn = await take_turn(update, context, _onboarding_step)
+    if turn.result == "language":
+        await ask_language(turn)
         return
-    if consent_pending:
-        await ask_consent(update, context, youth_id=youth_id, language=language)
+    if turn.result == "consent":
+        await ask_consent(turn)
         return
-    _ = gettext_for(language).gettext
     item = menu_item_for(text)
     if item == MENU_HELP:
         await help_command(update, context)
@@ -82,9 +72,9 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if await portfolio.keep_words(update, context, text):
         return
     if len(text) > TELEGRAM_TEXT_LIMIT:
-        reply = _("Thank you for the long message! I understand the buttons best 👇")
+        reply = turn._("Thank you for the long message! I understand the buttons best 👇")
     elif _is_emoji_only(text):
-        reply = _("🙂 Thanks! Choose from the buttons below.")
+        reply = turn._("🙂 Thanks! Choose from the buttons below.")
     else:
-        reply = _("I didn't quite get that. Please choose from the buttons below 👇")
-    await show_menu(update, context, youth_id=youth_id, language=language, text=reply)
+        reply = turn._("I didn't quite get that. Please choose from the buttons below 👇")
+    await show_menu(turn, reply)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from sqlmodel import Session
 from telegram import Message as TelegramMessage
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from bot.runtime import engine_of
-from core.db import transaction
-from core.models import Delivery, Direction, MediaKind
-from core.services.messages import do_record_message
+from bot.runtime import run_db
+from core.models import MediaKind
+from core.services.messages import do_record_incoming
 from core.services.youth import access_youth_by_telegram_id, do_touch
 
 
@@ -40,27 +40,30 @@ def describe(message: TelegramMessage) -> tuple[MediaKind, str | None, str | Non
 
 
 async def record_incoming(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Note the young person as seen and, with their consent, log what they sent."""
+    """Note the young person as seen and, with their consent, log what they sent (once, even
+    when the update is handled again after a failure)."""
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None or chat.type != ChatType.PRIVATE:
         return
     message = update.message or update.edited_message
-    with transaction(engine_of(context)) as session:
+    seen = update.my_chat_member is None  # a block or unblock is not the young person writing
+
+    def record(session: Session) -> None:
         youth = access_youth_by_telegram_id(session, telegram_user_id=user.id)
         if youth is None:
             return
-        if update.my_chat_member is None:
+        if seen:
             do_touch(session, youth=youth)
         if message is None:
             return
         media_kind, text, file_id = describe(message)
-        do_record_message(
+        do_record_incoming(
             session,
             youth=youth,
-            direction=Direction.YOUTH,
+            telegram_message_id=message.message_id,
             text=text,
             media_kind=media_kind,
             file_id=file_id,
-            telegram_message_id=message.message_id,
-            delivery_status=Delivery.RECEIVED,
         )
+
+    await run_db(context, record)

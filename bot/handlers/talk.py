@@ -8,18 +8,21 @@ bot stays quiet except for one "away" note a day outside the coach's office hour
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from sqlmodel import Session
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.appointment_text import when_text
 from bot.handlers.onboarding import show_menu
 from bot.keyboards import BACK_TO_BOT, menu_item_for, talk_keyboard
-from bot.replies import answer_tap, say
-from bot.runtime import engine_of, language_of, settings_of, youth_of
+from bot.replies import answer_tap
+from bot.runtime import settings_of
 from bot.safety import CRISIS_TEXT
-from core.db import transaction
-from core.i18n import N_, all_translations, gettext_for
-from core.models import Consent, row_id, utcnow
+from bot.turn import take_turn
+from core.i18n import N_, all_translations
+from core.models import Coach, Consent, Youth, utcnow
 from core.office_hours import describe, next_opening
 from core.services.talk import (
     coach_of,
@@ -32,38 +35,47 @@ AWAY = N_("{name} is off now and usually answers {hours}. Expect an answer {when
 AWAY_QUEUE = N_("The coaches are off now and usually answer {hours}. Expect an answer {when}.")
 
 
+@dataclass(frozen=True)
+class _Opened:
+    consented: bool
+    coach: Coach | None  # None: the shared queue of coaches answers
+
+
 async def open_talk(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Open the talk and say who answers and when."""
     await answer_tap(update)
-    with transaction(engine_of(context)) as session:
-        youth = youth_of(session, update)
-        youth_id, language = row_id(youth), language_of(update, youth)
-        consented = youth.consent == Consent.GIVEN
-        coach = do_open_talk(session, youth=youth, now=utcnow()) if consented else None
-    t = gettext_for(language)
-    _ = t.gettext
-    chat_id = update.effective_chat.id
-    if not consented:
-        await say(
-            context,
-            chat_id=chat_id,
-            youth_id=youth_id,
-            text=_("To chat with a coach here, I need to keep the messages. /privacy changes it."),
+
+    def open_with_consent(session: Session, youth: Youth) -> _Opened:
+        if youth.consent != Consent.GIVEN:
+            return _Opened(consented=False, coach=None)
+        return _Opened(consented=True, coach=do_open_talk(session, youth=youth, now=utcnow()))
+
+    turn = await take_turn(update, context, open_with_consent)
+    _ = turn._
+    if not turn.result.consented:
+        await turn.say(
+            _("To chat with a coach here, I need to keep the messages. /privacy changes it.")
         )
-        await say(context, chat_id=chat_id, youth_id=youth_id, text=_(CRISIS_TEXT))
+        await turn.say(_(CRISIS_TEXT))
         return
-    hours = describe(coach.office_hours if coach else None, t)
+    coach = turn.result.coach
+    hours = describe(coach.office_hours if coach else None, turn.translations)
     if coach is not None:
         text = _("What you write now goes to {name}, your coach. {name} usually answers {hours}.")
     else:
         text = _("What you write now goes to a coach. A coach usually answers {hours}.")
-    await say(
-        context,
-        chat_id=chat_id,
-        youth_id=youth_id,
-        text=text.format(name=coach.display_name if coach else "", hours=hours),
-        reply_markup=talk_keyboard(t),
+    await turn.say(
+        text.format(name=coach.display_name if coach else "", hours=hours),
+        reply_markup=talk_keyboard(turn.translations),
     )
+
+
+@dataclass(frozen=True)
+class _Relayed:
+    coach: Coach | None
+    going_back: bool  # "Back to the bot": the talk ended
+    still_talking: bool  # False also after a menu button, which ends the talk
+    away: bool  # the one "away" note of the day is due
 
 
 async def relay_while_talking(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -72,11 +84,10 @@ async def relay_while_talking(update: Update, context: ContextTypes.DEFAULT_TYPE
     message = update.message
     text = (message.text or "").strip() if message else ""
     now, tz = utcnow(), settings_of(context).tz
-    with transaction(engine_of(context)) as session:
-        youth = youth_of(session, update)
+
+    def relay(session: Session, youth: Youth) -> _Relayed | None:
         if youth.talk_opened_at is None:
-            return
-        youth_id, language = row_id(youth), language_of(update, youth)
+            return None
         coach = coach_of(session, youth)
         going_back = text in all_translations(BACK_TO_BOT)
         if going_back or menu_item_for(text) is not None:
@@ -84,48 +95,46 @@ async def relay_while_talking(update: Update, context: ContextTypes.DEFAULT_TYPE
         away = not going_back and do_claim_away_reply(
             session, youth=youth, coach=coach, now=now, tz=tz
         )
-    t = gettext_for(language)
-    _ = t.gettext
-    chat_id = update.effective_chat.id
-    if going_back:
+        return _Relayed(coach, going_back, youth.talk_opened_at is not None, away)
+
+    turn = await take_turn(update, context, relay)
+    relayed = turn.result
+    if relayed is None:
+        return
+    _ = turn._
+    coach = relayed.coach
+    if relayed.going_back:
         await show_menu(
-            update,
-            context,
-            youth_id=youth_id,
-            language=language,
-            text=(
-                _("The bot is back. {name} can still read what you wrote.").format(
-                    name=coach.display_name
-                )
-                if coach
-                else _("The bot is back. A coach can still read what you wrote.")
-            ),
+            turn,
+            _("The bot is back. {name} can still read what you wrote.").format(
+                name=coach.display_name
+            )
+            if coach
+            else _("The bot is back. A coach can still read what you wrote."),
         )
         raise ApplicationHandlerStop
-    if youth.talk_opened_at is None:
+    if not relayed.still_talking:
         return  # a menu button: the talk ended, the menu answers it as usual
-    if away:
+    if relayed.away:
         hours = coach.office_hours if coach else None
-        when = when_text(next_opening(hours, now=now, tz=tz), language, tz)
-        await say(
-            context,
-            chat_id=chat_id,
-            youth_id=youth_id,
-            text=_(AWAY if coach else AWAY_QUEUE).format(
-                name=coach.display_name if coach else "", hours=describe(hours, t), when=when
-            ),
+        when = when_text(next_opening(hours, now=now, tz=tz), turn.language, tz)
+        await turn.say(
+            _(AWAY if coach else AWAY_QUEUE).format(
+                name=coach.display_name if coach else "",
+                hours=describe(hours, turn.translations),
+                when=when,
+            )
         )
-        await say(context, chat_id=chat_id, youth_id=youth_id, text=_(CRISIS_TEXT))
+        await turn.say(_(CRISIS_TEXT))
     raise ApplicationHandlerStop
 
 
 async def pause_dialogue_taps(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A tap on a dialogue button during a talk: the dialogue waits until the talk ends."""
-    with transaction(engine_of(context)) as session:
-        youth = youth_of(session, update)
-        if youth.talk_opened_at is None:
-            return
-        language = language_of(update, youth)
-    _ = gettext_for(language).gettext
-    await answer_tap(update, _("You're talking with a coach now. Tap ↩️ Back to the bot first."))
+    turn = await take_turn(update, context, lambda _session, youth: youth.talk_opened_at)
+    if turn.result is None:
+        return
+    await answer_tap(
+        update, turn._("You're talking with a coach now. Tap ↩️ Back to the bot first.")
+    )
     raise ApplicationHandlerStop

@@ -8,16 +8,17 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 from telegram import ChatMember, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.replies import answer_tap, say
-from bot.runtime import engine_of, language_of
-from core.db import transaction
+from bot.attempt import note_failure
+from bot.replies import answer_tap
+from bot.runtime import language_of, run_db
+from bot.turn import look_up_turn
 from core.i18n import LANGUAGES, N_, gettext_for
-from core.models import row_id
 from core.services.youth import access_youth_by_telegram_id, do_mark_unreachable, do_touch
 
 log = logging.getLogger(__name__)
@@ -26,21 +27,15 @@ log = logging.getLogger(__name__)
 async def _reply_in_own_language(
     update: Update, context: ContextTypes.DEFAULT_TYPE, msgid: str
 ) -> None:
-    with transaction(engine_of(context)) as session:
-        youth = access_youth_by_telegram_id(session, telegram_user_id=update.effective_user.id)
-        language = language_of(update, youth)
-        youth_id = row_id(youth) if youth else None
-    await say(
-        context,
-        chat_id=update.effective_chat.id,
-        youth_id=youth_id,
-        text=gettext_for(language).gettext(msgid),
-    )
+    turn = await look_up_turn(update, context)
+    await turn.say(turn._(msgid))
 
 
 async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Photos, voice, stickers, files and places: thank, and point back to words and buttons."""
     message = update.effective_message
+    if message is None:
+        return
     if message.sticker is not None:
         msgid = N_("Nice sticker! 😄 I understand words and buttons best.")
     elif message.location is not None:
@@ -70,13 +65,8 @@ async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
 
 async def on_stale_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A tap on a button Polku no longer knows: answer kindly instead of acting."""
-    with transaction(engine_of(context)) as session:
-        youth = access_youth_by_telegram_id(session, telegram_user_id=update.effective_user.id)
-        language = language_of(update, youth)
-    await answer_tap(
-        update,
-        gettext_for(language).gettext("This button is old. Please use the newest message 🙂"),
-    )
+    turn = await look_up_turn(update, context)
+    await answer_tap(update, turn._("This button is old. Please use the newest message 🙂"))
 
 
 async def on_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -106,38 +96,68 @@ async def on_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if update.effective_chat is not None and update.effective_chat.type != ChatType.PRIVATE:
         await on_group(update, context)
         return
-    status = update.my_chat_member.new_chat_member.status
-    with transaction(engine_of(context)) as session:
-        youth = access_youth_by_telegram_id(session, telegram_user_id=update.effective_user.id)
+    member, user = update.my_chat_member, update.effective_user
+    if member is None or user is None:
+        return
+    gone = member.new_chat_member.status in (ChatMember.BANNED, ChatMember.LEFT)
+
+    def note(session: Session) -> None:
+        youth = access_youth_by_telegram_id(session, telegram_user_id=user.id)
         if youth is None:
             return
-        if status in (ChatMember.BANNED, ChatMember.LEFT):
+        if gone:
             do_mark_unreachable(session, youth=youth)
         else:
             do_touch(session, youth=youth)
 
+    await run_db(context, note)
 
-def _stored_language(context: ContextTypes.DEFAULT_TYPE, update: Update) -> str:
+
+async def _stored_language(context: ContextTypes.DEFAULT_TYPE, update: Update) -> str:
     """The young person's chosen language, if the database still answers."""
     user = update.effective_user
+    if user is None:
+        return language_of(update, None)
+
+    def look_up(session: Session) -> str:
+        youth = access_youth_by_telegram_id(session, telegram_user_id=user.id)
+        return language_of(update, youth)
+
     try:
-        with transaction(engine_of(context)) as session:
-            youth = access_youth_by_telegram_id(session, telegram_user_id=user.id) if user else None
-            return language_of(update, youth)
+        return await run_db(context, look_up)
     except SQLAlchemyError:
         return language_of(update, None)
 
 
+# Said only after the last try: the failed update stays stored for the admins to look into.
+FAILED = N_("Sorry, something broke on my side. Your message is saved for a person to check.")
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the failure without message text, and never leave the young person without an answer."""
+    """Log the failure without message text. A failure that will be retried stays quiet (the
+    retry answers); after the last try the young person hears honestly what happened.
+
+    Either way no later handler group sees the update: a half-handled update must not be
+    answered further (the retry starts it again from the top, which would answer twice)."""
     error = context.error
     update_id = update.update_id if isinstance(update, Update) else None
-    log.error(
-        "handler failed",
+    final = note_failure(error) if error is not None else True
+    log.log(
+        logging.ERROR if final else logging.WARNING,
+        "handler failed" if final else "handler failed; it will be retried",
         exc_info=(type(error), error, error.__traceback__) if error else None,
         extra={"update_id": update_id},
     )
-    if not isinstance(update, Update) or update.effective_chat is None:
+    if not isinstance(update, Update):
+        return  # a job's failure: logged, and the job runs again at its next time
+    if final:
+        await _tell_about_failure(update, context)
+    raise ApplicationHandlerStop
+
+
+async def _tell_about_failure(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stop the tap's spinner and, in a private chat, say honestly that the message was kept."""
+    if update.effective_chat is None:
         return
     if update.callback_query is not None:
         try:
@@ -146,13 +166,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             log.info("could not answer the tap after a failure")
     if update.effective_chat.type != ChatType.PRIVATE:
         return
-    language = _stored_language(context, update)
+    language = await _stored_language(context, update)
     try:
         await context.bot.send_message(
-            update.effective_chat.id,
-            gettext_for(language).gettext(
-                "Sorry, something went wrong on my side. Please try again."
-            ),
+            update.effective_chat.id, gettext_for(language).gettext(FAILED)
         )
     except TelegramError:
         log.warning("could not tell the young person about the failure")

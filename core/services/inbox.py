@@ -25,7 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from core.models import InboundUpdate, UpdateStatus
+from core.models import InboundUpdate, UpdateStatus, Youth
 
 # A worker renews its claims every LEASE / 3; a claim older than this belongs to a dead worker.
 LEASE = timedelta(seconds=30)
@@ -235,6 +235,45 @@ def counts(session: Session) -> dict[str, int]:
         select(InboundUpdate.status, func.count()).group_by(col(InboundUpdate.status))
     ).all()
     return {str(status): int(n) for status, n in found}
+
+
+@dataclass(frozen=True)
+class FailedUpdateView:
+    """A failed update as an admin sees it: never what was written, only what and whose."""
+
+    update_id: int
+    kind: str  # message, callback_query, …
+    received_at: datetime
+    attempts: int
+    error: str
+    youth_id: int | None
+    youth_name: str | None
+
+
+def failed_update_views(session: Session, *, limit: int = 50) -> list[FailedUpdateView]:
+    """The failed updates with the young person whose chat they came from, if known."""
+    rows = failed_updates(session, limit=limit)
+    chats = {row.chat_key for row in rows}
+    people = {
+        youth.chat_id: youth
+        for youth in session.exec(select(Youth).where(col(Youth.chat_id).in_(chats))).all()
+    }
+    views = []
+    for row in rows:
+        youth = people.get(row.chat_key)
+        kinds = [key for key in (row.payload or {}) if key != "update_id"]
+        views.append(
+            FailedUpdateView(
+                update_id=row.update_id,
+                kind=kinds[0] if kinds else "?",
+                received_at=row.received_at,
+                attempts=row.attempts,
+                error=row.last_error or "",
+                youth_id=youth.id if youth else None,
+                youth_name=youth.first_name if youth else None,
+            )
+        )
+    return views
 
 
 def failed_updates(session: Session, *, limit: int = 50) -> list[InboundUpdate]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from core.models import Consent, Delivery, Direction, MediaKind, Message, Youth, row_id
 
@@ -44,3 +44,50 @@ def do_record_message(
         youth.unread += 1
     session.add(youth)
     return message
+
+
+def do_record_incoming(
+    session: Session,
+    *,
+    youth: Youth,
+    telegram_message_id: int,
+    text: str | None,
+    media_kind: MediaKind = MediaKind.TEXT,
+    file_id: str | None = None,
+) -> Message | None:
+    """Store a message the young person sent, once per version of it.
+
+    The same update handled twice (retried after a crash or a failed handler) finds its row
+    and adds nothing: no second row, no second unread. An edit keeps its Telegram message id
+    but changes the content, so it gets a row of its own; it is compared with the newest row of
+    that message, since one chat's updates are handled in order.
+    """
+    if youth.consent != Consent.GIVEN:
+        return None
+    newest = session.exec(
+        select(Message)
+        .where(
+            Message.youth_id == row_id(youth),
+            Message.direction == Direction.YOUTH,
+            Message.telegram_message_id == telegram_message_id,
+        )
+        .order_by(col(Message.id).desc())
+        .limit(1)
+    ).first()
+    if (
+        newest is not None
+        and newest.media_kind == media_kind
+        and newest.text == text
+        and newest.file_id == file_id
+    ):
+        return newest
+    return do_record_message(
+        session,
+        youth=youth,
+        direction=Direction.YOUTH,
+        text=text,
+        media_kind=media_kind,
+        file_id=file_id,
+        telegram_message_id=telegram_message_id,
+        delivery_status=Delivery.RECEIVED,
+    )

@@ -28,11 +28,9 @@ from core.office_hours import is_in
 from core.services.access import visible_to
 from core.services.audit import do_audit
 from core.services.messages import do_record_message
-from core.services.outbox import do_enqueue
+from core.services.outbox import KIND_HANDED_BACK, KIND_REPLY, do_enqueue
 
 REPLY_LIMIT = 4000  # below Telegram's 4096, leaving room for the coach's name
-KIND_REPLY = "coach_reply"
-KIND_HANDED_BACK = "talk_closed"
 
 
 class TalkError(ValueError):

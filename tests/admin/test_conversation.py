@@ -1,9 +1,17 @@
-"""The inbox and one conversation: waiting first, replies via the outbox, media, access."""
+"""The inbox and one conversation: waiting first, replies via the outbox, resending a reply
+that failed, media, access."""
 
 from __future__ import annotations
 
-from sqlmodel import select
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
+import pytest
+from sqlmodel import select
+from telegram import Bot
+
+from bot.dispatch import Dispatcher
+from bot.sandbox import FakeUser, StandIn
 from core.db import transaction
 from core.models import (
     Delivery,
@@ -15,6 +23,7 @@ from core.models import (
 )
 from core.services.messages import do_record_message
 from core.services.talk import do_open_talk
+from core.settings import Settings
 
 
 def _youth_says(panel, youth, text=None, media=MediaKind.TEXT, file_id=None) -> None:
@@ -160,3 +169,121 @@ async def test_another_coachs_young_person_is_not_found_and_the_try_is_audited(p
     with transaction(panel.engine) as session:
         assert session.exec(select(OutboxMessage)).all() == []
     assert (await intruder.get("/youth/999999/chat")).status_code == 404
+
+
+TOKEN = "1000000001:polku-panel-test"  # the stand-in takes any token
+
+
+@dataclass
+class Telegram:
+    """The Telegram stand-in and a dispatcher that sends through it on the panel's clock."""
+
+    standin: StandIn
+    dispatcher: Dispatcher
+
+    def chat_of(self, panel, youth: Youth) -> FakeUser:
+        """A fake Telegram user whose private chat is this young person's."""
+        user = self.standin.user(youth.first_name or "Aino")
+        with transaction(panel.engine) as session:
+            row = session.get(Youth, youth.id)
+            row.chat_id = row.telegram_user_id = user.id
+            session.add(row)
+        return user
+
+
+@pytest.fixture
+async def telegram(panel) -> AsyncIterator[Telegram]:
+    async with StandIn.running() as standin, Bot(TOKEN, base_url=standin.base_url) as bot:
+        settings = Settings(_env_file=None)  # type: ignore[call-arg]
+        yield Telegram(
+            standin, Dispatcher(bot, panel.engine, settings, clock=panel.clock, chat_rate=100)
+        )
+
+
+def _delivery(panel, message_id: int) -> str:
+    with transaction(panel.engine) as session:
+        return session.get(Message, message_id).delivery_status
+
+
+def _failed_reply(panel, youth, text: str = "Tule huomenna kymmeneltä") -> int:
+    """A coach's reply that the outbox gave up on."""
+    with transaction(panel.engine) as session:
+        message = do_record_message(
+            session,
+            youth=session.get(Youth, youth.id),
+            direction=Direction.COACH,
+            text=text,
+            delivery_status=Delivery.FAILED,
+            coach_id=youth.coach_id,
+        )
+        session.flush()
+        return message.id
+
+
+async def test_a_reply_that_failed_for_good_can_be_resent_and_arrives_once(panel, telegram) -> None:
+    anna = panel.add_coach("anna", name="Anna K")
+    aino = panel.add_youth(anna)
+    phone = telegram.chat_of(panel, aino)
+    coach = await panel.signed_in("anna")
+    await coach.post(f"/youth/{aino.id}/reply", {"text": "Tule huomenna kymmeneltä"})
+    telegram.standin.fail("sendMessage", status=502, times=2)  # Telegram is down …
+    assert await telegram.dispatcher.run() == 0
+    panel.clock.advance(hours=24)  # … for a whole day: the outbox gives up
+    assert await telegram.dispatcher.run() == 0
+    with transaction(panel.engine) as session:
+        message_id = session.exec(select(Message.id)).one()
+    coach = await panel.signed_in("anna")  # the next morning
+    chat = await coach.get(f"/youth/{aino.id}/chat")
+    assert "failed" in chat.text and f'action="/messages/{message_id}/resend"' in chat.text
+
+    resent = await coach.http.post(
+        f"/messages/{message_id}/resend",
+        headers={"HX-Request": "true", "X-CSRF-Token": coach.csrf},
+    )
+    assert resent.status_code == 200 and "sending…" in resent.text
+    assert "/resend" not in resent.text
+    again = await coach.post(f"/messages/{message_id}/resend")  # a second click: nothing new
+    assert again.status_code == 303
+    assert await telegram.dispatcher.run() == 1
+    assert await telegram.dispatcher.run() == 0
+    assert [m["text"] for m in phone.inbox] == ["Anna K: Tule huomenna kymmeneltä"]
+    live = await coach.get(f"/youth/{aino.id}/chat/messages", headers={"HX-Request": "true"})
+    assert "✓ sent" in live.text and "/resend" not in live.text
+    assert [e.detail for e in panel.audit("message.resend")] == [str(message_id)]
+
+
+async def test_only_a_coach_who_sees_the_young_person_can_resend(panel) -> None:
+    anna, ben = panel.add_coach("anna"), panel.add_coach("ben")
+    aino = panel.add_youth(anna)
+    message_id = _failed_reply(panel, aino)
+    intruder = await panel.signed_in("ben")
+    assert (await intruder.post(f"/messages/{message_id}/resend")).status_code == 404
+    assert (await intruder.post("/messages/999999/resend")).status_code == 404
+    assert _delivery(panel, message_id) == "failed"
+    assert [e.coach_id for e in panel.audit("access.denied")] == [ben.id]
+    with transaction(panel.engine) as session:
+        assert session.exec(select(OutboxMessage)).all() == []
+
+
+async def test_a_resend_without_the_csrf_token_is_refused(panel) -> None:
+    anna = panel.add_coach("anna")
+    aino = panel.add_youth(anna)
+    message_id = _failed_reply(panel, aino)
+    coach = await panel.signed_in("anna")
+    forged = await coach.http.post(f"/messages/{message_id}/resend", data={})
+    wrong = await coach.http.post(f"/messages/{message_id}/resend", data={"csrf_token": "x"})
+    assert (forged.status_code, wrong.status_code) == (403, 403)
+    assert _delivery(panel, message_id) == "failed"
+    with transaction(panel.engine) as session:
+        assert session.exec(select(OutboxMessage)).all() == []
+
+
+async def test_a_resend_to_someone_who_blocked_the_bot_is_kept_as_not_delivered(panel) -> None:
+    anna = panel.add_coach("anna")
+    aino = panel.add_youth(anna, status="unreachable")
+    message_id = _failed_reply(panel, aino)
+    coach = await panel.signed_in("anna")
+    await coach.post(f"/messages/{message_id}/resend")
+    assert _delivery(panel, message_id) == "blocked"
+    with transaction(panel.engine) as session:
+        assert session.exec(select(OutboxMessage)).all() == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -23,6 +24,13 @@ from core.models import Coach, Role, Youth
 from core.services.coaches import do_add_coach
 from core.settings import Settings
 from tests.admin.conftest import SignedInClient, sign_in
+
+
+@pytest.fixture(autouse=True)
+def no_backoff(monkeypatch):
+    """A failed update is tried again at once: the tests need not wait out the real backoff
+    (1, 2, 4… s, tested on its own in tests/core/test_inbox.py)."""
+    monkeypatch.setattr("core.services.inbox.backoff", lambda _attempt: timedelta(0))
 
 
 class Polku:

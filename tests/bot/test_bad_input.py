@@ -174,6 +174,6 @@ async def test_a_failing_handler_still_answers_and_logs_no_text(polku, monkeypat
     youth = await polku.onboarded("Aino", "en")
     caplog.set_level(logging.INFO)
     replies = await youth.says("my secret words")
-    assert said(replies, "Sorry, something went wrong on my side.")
+    assert said(replies, "Sorry, something broke on my side.")
     assert any(r.getMessage() == "handler failed" for r in caplog.records)
     assert all("my secret words" not in r.getMessage() for r in caplog.records)

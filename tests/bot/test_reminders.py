@@ -315,3 +315,87 @@ async def test_a_meeting_has_no_follow_up_and_a_cancelled_day_loses_it(polku, cl
         do_cancel(session, appointment=session.get(Appointment, day.id), tz=HELSINKI, now=clock.now)
     followups = [r for r in outbox(polku) if r.kind == "followup"]
     assert [r.status for r in followups] == ["cancelled"]
+
+
+def coach_reply(polku, youth, clock, text: str = "Hei Aino, katsotaan yhdessä.") -> int:
+    """Maija answers from the panel; returns the chat-log row of her message."""
+    from core.models import Coach
+    from core.services.talk import do_coach_reply
+
+    maija, youth_id = polku.add_coach("maija", "Maija"), youth_row(polku, youth).id
+    with transaction(polku.engine) as session:
+        message = do_coach_reply(
+            session,
+            coach=session.get(Coach, maija.id),
+            youth=session.get(Youth, youth_id),
+            text=text,
+            now=clock.now,
+        )
+        session.flush()
+        return message.id
+
+
+def delivery_of(polku, message_id: int) -> str:
+    from core.models import Message
+
+    with Session(polku.engine) as session:
+        return session.get(Message, message_id).delivery_status
+
+
+async def test_a_coach_reply_outlives_two_minutes_of_5xx_and_arrives_soon_after(polku, clock):
+    youth = await polku.onboarded("Aino", "fi")
+    message_id = coach_reply(polku, youth, clock)
+    send = dispatcher(polku, clock)
+    outage_ends = clock.now + timedelta(minutes=2)
+    while clock.now < outage_ends:  # every try in these two minutes gets a 502
+        polku.standin.fail("sendMessage", status=502, chat_id=youth.id)
+        assert await send.run() == 0
+        assert delivery_of(polku, message_id) == "pending"  # the coach sees "sending…"
+        clock.now = outbox(polku)[0].due_at
+    assert clock.now - outage_ends <= timedelta(minutes=1)  # tried again within a minute
+    assert await send.run() == 1
+    assert youth.inbox[-1]["text"] == "Maija: Hei Aino, katsotaan yhdessä."
+    assert delivery_of(polku, message_id) == "sent"
+    sends = [c for c in polku.standin.sent("sendMessage") if "katsotaan" in c["params"]["text"]]
+    assert len(sends) == outbox(polku)[0].attempts == 7  # six 502s, then delivered once
+
+
+async def test_a_coach_reply_that_fails_for_a_day_shows_failed(polku, clock):
+    youth = await polku.onboarded("Aino", "fi")
+    message_id = coach_reply(polku, youth, clock)
+    send = dispatcher(polku, clock)
+    polku.standin.fail("sendMessage", status=503, chat_id=youth.id, times=2)
+    assert await send.run() == 0
+    clock.now += timedelta(hours=23, minutes=59)
+    assert await send.run() == 0
+    assert delivery_of(polku, message_id) == "pending"  # still trying, a minute from now
+    clock.now += timedelta(minutes=1)
+    assert await send.run() == 1
+    assert delivery_of(polku, message_id) == "sent"
+
+
+async def test_a_bad_request_fails_at_once_and_a_reminder_retries_until_its_moment(polku, clock):
+    youth = await polku.onboarded("Aino", "en")
+    message_id = coach_reply(polku, youth, clock)
+    polku.standin.fail("sendMessage", status=400, description="Bad Request: chat not found")
+    send = dispatcher(polku, clock)
+    assert await send.run() == 0
+    reply = outbox(polku)[0]
+    assert (reply.status, reply.attempts, delivery_of(polku, message_id)) == ("failed", 1, "failed")
+
+    soon = book(polku, youth, clock, days=1, hour=15)
+    clock.now = soon.starts_at - timedelta(hours=2)  # the 2 h reminder is due, Telegram is down
+    polku.standin.fail("sendMessage", status=502, times=1000)
+    for _ in range(3):
+        await send.run()
+        clock.now = min(r.due_at for r in outbox(polku) if r.status == "pending")
+    clock.now = soon.starts_at
+    await send.run()
+    rows = [r for r in outbox(polku) if r.appointment_id and r.kind != "followup"]
+    assert [(r.kind, r.status) for r in rows] == [
+        ("booked", "skipped"),
+        ("reminder", "skipped"),
+        ("reminder", "skipped"),
+    ]
+    assert all(r.attempts >= 3 for r in rows)  # tried all along, never given up as failed
+    assert not any("Kokki-linja" in (m.get("text") or "") for m in youth.inbox)
