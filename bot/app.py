@@ -16,7 +16,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import dispatch, jobs, safety
+from bot import dispatch, jobs, notices, safety
 from bot.charts import shutdown_chart_pool
 from bot.crisis_fallback import CrisisFallback
 from bot.handlers import (
@@ -37,6 +37,7 @@ from core.crisis_resources import load_resources
 from core.dialogs.loader import load_dialogues
 from core.directory import load_directory
 from core.i18n import LANGUAGES, N_, gettext_for
+from core.services.notices import LINK_PREFIX
 from core.settings import Settings
 
 # The token the stand-in accepts when no real token is configured.
@@ -69,6 +70,13 @@ MEDIA = (
 )
 
 
+# httpx looks at every kept connection on every request: PTB's default of 256 connections,
+# all opened under load, costs more CPU than the requests themselves. A few connections, kept
+# busy, carry more messages a second; a request waits up to POOL_WAIT_SECONDS for one.
+BOT_CONNECTIONS = 8
+POOL_WAIT_SECONDS = 10.0
+
+
 def build_application(settings: Settings, engine: Engine) -> Application:  # type: ignore[type-arg]
     """Create the bot with its handlers; it talks to Telegram or to the stand-in per settings."""
     token = settings.telegram_bot_token or SANDBOX_TOKEN
@@ -78,6 +86,8 @@ def build_application(settings: Settings, engine: Engine) -> Application:  # typ
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_file_url)
         .updater(None)
+        .connection_pool_size(BOT_CONNECTIONS)
+        .pool_timeout(POOL_WAIT_SECONDS)
         .build()
     )
     application.bot_data[ENGINE_KEY] = engine
@@ -103,12 +113,22 @@ def build_application(settings: Settings, engine: Engine) -> Application:  # typ
             name="outbox dispatcher",
             job_kwargs={"max_instances": 1, "coalesce": True},
         )
+        application.job_queue.run_repeating(
+            notices.send_notices,
+            interval=notices.NOTICE_EVERY,
+            first=1,
+            name="coach notices",
+            job_kwargs={"max_instances": 1, "coalesce": True},
+        )
     return application
 
 
 def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
     """All handlers, in the order they are tried."""
     add = application.add_handler
+    # A coach linking their own chat for notices is never taken for a young person.
+    start_coach_link = filters.Regex(rf"^/start {LINK_PREFIX}")
+    add(CommandHandler("start", notices.link_coach, filters=PRIVATE & start_coach_link), group=-4)
     add(TypeHandler(Update, record.record_incoming), group=-3)
     # Crisis wording first, in every state; it stops the update only when it answered a crisis.
     add(MessageHandler(PRIVATE & ~filters.COMMAND & (filters.TEXT | MEDIA), safety.watch), group=-2)
