@@ -38,7 +38,7 @@ from bot.runtime import dialogues_of, engine_of, settings_of
 from core.db import transaction
 from core.dialogs.loader import load_dialogues
 from core.dialogs.schema import Dialogue
-from core.i18n import gettext_for
+from core.i18n import N_, gettext_for
 from core.models import (
     Appointment,
     AppointmentStatus,
@@ -73,6 +73,8 @@ from core.settings import Settings
 from core.timeutil import in_quiet_hours
 
 log = logging.getLogger(__name__)
+
+HANDED_BACK = N_("{name} ended the chat for now. You can write to {name} again any time.")
 
 BOT_RATE = 30  # messages a second for the whole bot (Telegram's bulk limit)
 CHAT_RATE = 1  # messages a second in one chat
@@ -175,7 +177,7 @@ class Dispatcher:
         if row.kind == KIND_HANDED_BACK:
             coach = session.get(Coach, row.payload.get("coach_id"))
             name = coach.display_name if coach else t.gettext("A coach")
-            text = t.gettext("{name} handed you back to the bot. Write to {name} any time.")
+            text = t.gettext(HANDED_BACK)
             return Prepared(
                 row_id(row), row_id(youth), youth.chat_id, text.format(name=name), main_menu(t)
             )

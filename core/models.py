@@ -102,6 +102,8 @@ class Delivery(StrEnum):
 class Coach(SQLModel, table=True):
     """A named, responsible worker; young people see `display_name`."""
 
+    __table_args__ = (Index("ix_coach_telegram_chat_id", "telegram_chat_id", unique=True),)
+
     id: int | None = Field(default=None, primary_key=True)
     login: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
     display_name: str = Field(sa_column=Column(String(100), nullable=False))
@@ -115,6 +117,9 @@ class Coach(SQLModel, table=True):
     failed_logins: int = 0
     locked_until: datetime | None = _optional_when()
     created_at: datetime = _now_column()
+    # The coach's own Telegram chat, linked from the panel, where Polku sends them notices.
+    telegram_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    notify_telegram: bool = True  # notices to the linked chat (off: linked but silent)
 
 
 class Youth(SQLModel, table=True):
@@ -320,6 +325,45 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime = _now_column()
 
 
+class TelegramLinkCode(SQLModel, table=True):
+    """A one-time code in a t.me deep link that ties a coach's own Telegram chat to them.
+
+    Only its SHA-256 is kept: a code read from the database cannot be used."""
+
+    code_hash: str = Field(sa_column=Column(String(64), primary_key=True))
+    coach_id: int = _fk("coach.id", ondelete="CASCADE", nullable=False)
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class NoticeKind(StrEnum):
+    URGENT = "urgent"  # an urgent alert was raised to this coach
+    WAITING = "waiting"  # their young person waits for an answer
+    CANT_COME = "cant_come"  # a young person cannot come to an appointment
+    UNREACHABLE = "unreachable"  # a young person blocked the bot
+
+
+class CoachNotice(SQLModel, table=True):
+    """A notice to a coach's own Telegram chat, sent by the notice job (bot/notices.py).
+
+    Written in the same transaction as what it tells of. It carries no message text: the
+    young person's first name, what happened and a link to the panel page."""
+
+    __table_args__ = (Index("ix_coachnotice_due", "status", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    coach_id: int = _fk("coach.id", ondelete="CASCADE", nullable=False)
+    youth_id: int | None = _fk("youth.id", ondelete="CASCADE")
+    kind: str = Field(sa_column=Column(String(16), nullable=False))
+    status: str = Field(default=OutboxStatus.PENDING, sa_column=Column(String(16), nullable=False))
+    due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    give_up_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(String(200)))
+    claimed_at: datetime | None = _optional_when()
+    sent_at: datetime | None = _optional_when()
+    created_at: datetime = _now_column()
+
+
 class PortfolioEntry(SQLModel, table=True):
     """What a young person did at a trial day or introduction, in their own words and rating;
     the coach can confirm it. A draft until the follow-up's last question is answered."""
@@ -421,6 +465,7 @@ def row_id(
     | Assessment
     | Appointment
     | OutboxMessage
+    | CoachNotice
     | PortfolioEntry,
 ) -> int:
     """The primary key of a row that has been flushed; a row without one is a programming error."""

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     auto_migrate: bool = Field(default=True, alias="POLKU_AUTO_MIGRATE")
     bind: str = Field(default="127.0.0.1:8000", alias="POLKU_BIND")
     webhook_url: str = Field(default="", alias="POLKU_WEBHOOK_URL")
+    # The panel's public address (https://…): coaches' Telegram notices get a button to the page.
+    panel_url: str = Field(default="", alias="POLKU_PANEL_URL")
     webhook_secret: str = Field(default="", alias="POLKU_WEBHOOK_SECRET")
     secret_key: str = Field(default="", alias="POLKU_SECRET_KEY")
     timezone: str = Field(default="Europe/Helsinki", alias="POLKU_TIMEZONE")

@@ -21,6 +21,7 @@ from core.services.outbox import do_resend_reply
 from core.services.talk import (
     REPLY_LIMIT,
     TalkError,
+    UnansweredMessage,
     coach_of,
     conversation,
     do_close_talk,
@@ -83,14 +84,23 @@ def _timeline(session: Session, youth: Youth, before: int | None) -> dict[str, A
 
 
 def _chat_page(
-    request: Request, session: Session, viewer: Viewer, youth: Youth, error: str = ""
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    youth: Youth,
+    error: str = "",
+    *,
+    status_code: int = 200,
+    unanswered_warning: bool = False,
 ) -> Response:
     before = request.query_params.get("before")
     return render(
         request,
         "conversation.html",
         viewer,
+        status_code=status_code,
         error=error,
+        unanswered_warning=unanswered_warning,
         **_timeline(session, youth, int(before) if before and before.isdigit() else None),
     )
 
@@ -166,10 +176,26 @@ def resend(request: Request, message_id: int, session: SessionDep, viewer: Check
 
 
 @router.post("/youth/{youth_id}/handback")
-def hand_back(request: Request, youth_id: int, session: SessionDep, viewer: Checked) -> Response:
-    """Give the conversation back to the bot; the young person is told."""
+def hand_back(
+    request: Request,
+    youth_id: int,
+    session: SessionDep,
+    viewer: Checked,
+    unanswered_ok: Annotated[str, Form()] = "",
+) -> Response:
+    """Give the conversation back to the bot; the young person is told. While their last
+    message has no answer, the page asks first (409) and hands back only when confirmed."""
     youth = visible_youth(session, viewer, youth_id)
-    do_close_talk(session, youth=youth, by_coach=viewer.coach, now=panel_of(request).clock())
+    try:
+        do_close_talk(
+            session,
+            youth=youth,
+            by_coach=viewer.coach,
+            now=panel_of(request).clock(),
+            unanswered_ok=unanswered_ok == "1",
+        )
+    except UnansweredMessage:
+        return _chat_page(request, session, viewer, youth, status_code=409, unanswered_warning=True)
     return RedirectResponse(f"/youth/{youth_id}/chat", status_code=303)
 
 

@@ -13,7 +13,7 @@ from core.services.invites import deep_link, do_create_invite
 router = APIRouter()
 
 
-def _bot_username(request: Request) -> str:
+def bot_username(request: Request) -> str:
     """The bot's @username, or "" while it is not known (the bot has not started)."""
     ask = panel_of(request).bot_username
     if ask is None:
@@ -34,7 +34,7 @@ def invite_page(request: Request, viewer: CurrentViewer) -> Response:
 def create_invite(request: Request, session: SessionDep, viewer: Checked) -> Response:
     """Make a one-time invite for the signed-in coach: the link, its QR code and the code."""
     invite = do_create_invite(session, coach=viewer.coach)
-    username = _bot_username(request)
+    username = bot_username(request)
     link = deep_link(bot_username=username, code=invite.code) if username else ""
     qr = None
     if link:  # segno writes the SVG itself from the link, so it is safe to embed as it is

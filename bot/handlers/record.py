@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from bot.runtime import run_db
+from bot.runtime import run_db, settings_of
 from core.models import MediaKind
 from core.services.messages import do_record_incoming
 from core.services.youth import access_youth_by_telegram_id, do_touch
@@ -47,6 +47,7 @@ async def record_incoming(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     message = update.message or update.edited_message
     seen = update.my_chat_member is None  # a block or unblock is not the young person writing
+    tz = settings_of(context).tz
 
     def record(session: Session) -> None:
         youth = access_youth_by_telegram_id(session, telegram_user_id=user.id)
@@ -64,6 +65,7 @@ async def record_incoming(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             text=text,
             media_kind=media_kind,
             file_id=file_id,
+            tz=tz,
         )
 
     await run_db(context, record)

@@ -3,7 +3,8 @@
 The alert is written and committed before anything is sent to Telegram, so a failed send
 never loses it. It goes to the young person's coach when they are on duty; otherwise to every
 coach on duty as well (and when nobody is on duty, to every active coach, so whoever signs in
-first sees it). The handover opens, so what the young person writes next reaches a person.
+first sees it); each of them also gets a notice in their own Telegram chat. The handover opens,
+so what the young person writes next reaches a person.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ from core.models import (
     AlertRecipient,
     Coach,
     Consent,
+    NoticeKind,
     Youth,
     row_id,
 )
 from core.office_hours import is_in
 from core.services.access import is_admin
 from core.services.audit import do_audit
+from core.services.notices import do_notify
 from core.services.talk import coach_of, do_open_talk
 
 SAFE_ANSWERS = ("safe", "unsafe")
@@ -81,6 +84,7 @@ def do_raise_alert(
     session.flush()
     for coach in recipients(session, youth=youth, now=now, tz=tz):
         session.add(AlertRecipient(alert_id=row_id(alert), coach_id=row_id(coach)))
+        do_notify(session, coach=coach, youth=youth, kind=NoticeKind.URGENT, now=now)
     if youth.consent == Consent.GIVEN:
         do_open_talk(session, youth=youth, now=now)
     youth.waiting_since = youth.waiting_since or now

@@ -14,12 +14,14 @@ from core.models import (
     AppointmentKind,
     AppointmentStatus,
     Coach,
+    NoticeKind,
     Youth,
     row_id,
     utcnow,
 )
 from core.scheduling import next_allowed, reminder_times
 from core.services.audit import do_audit
+from core.services.notices import do_notify
 from core.services.outbox import do_cancel_pending, do_enqueue
 
 DEFAULT_REMINDER_HOURS = {kind.value: [24, 2] for kind in AppointmentKind}
@@ -236,10 +238,15 @@ def do_cancel(
 def do_answer(
     session: Session, *, appointment: Appointment, coming: bool, wants_new_time: bool = False
 ) -> None:
-    """The young person's Coming / Can't come; the coach sees it in the audit trail (and,
-    once the panel exists, in the young person's page)."""
+    """The young person's Coming / Can't come; the coach sees it in the audit trail and the
+    young person's page, and a "can't come" also as a notice in their own Telegram."""
+    declined_now = not coming and appointment.status != AppointmentStatus.DECLINED
     appointment.status = AppointmentStatus.CONFIRMED if coming else AppointmentStatus.DECLINED
     session.add(appointment)
+    coach = session.get(Coach, appointment.coach_id) if appointment.coach_id else None
+    if declined_now and coach is not None:
+        youth = session.get(Youth, appointment.youth_id)
+        do_notify(session, coach=coach, youth=youth, kind=NoticeKind.CANT_COME, now=utcnow())
     do_audit(
         session,
         actor="youth",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from sqlmodel import Session, col, select
 
-from core.models import Consent, Delivery, Direction, MediaKind, Message, Youth, row_id
+from core.models import Coach, Consent, Delivery, Direction, MediaKind, Message, Youth, row_id
+from core.services.notices import do_notify_waiting
 
 
 def do_record_message(
@@ -54,8 +57,10 @@ def do_record_incoming(
     text: str | None,
     media_kind: MediaKind = MediaKind.TEXT,
     file_id: str | None = None,
+    tz: ZoneInfo,
 ) -> Message | None:
-    """Store a message the young person sent, once per version of it.
+    """Store a message the young person sent, once per version of it; when it waits for an
+    answer in a talk, their coach may get a notice (core.services.notices).
 
     The same update handled twice (retried after a crash or a failed handler) finds its row
     and adds nothing: no second row, no second unread. An edit keeps its Telegram message id
@@ -81,7 +86,7 @@ def do_record_incoming(
         and newest.file_id == file_id
     ):
         return newest
-    return do_record_message(
+    message = do_record_message(
         session,
         youth=youth,
         direction=Direction.YOUTH,
@@ -91,3 +96,7 @@ def do_record_incoming(
         telegram_message_id=telegram_message_id,
         delivery_status=Delivery.RECEIVED,
     )
+    if message is not None and youth.waiting_since is not None:
+        coach = session.get(Coach, youth.coach_id) if youth.coach_id is not None else None
+        do_notify_waiting(session, youth=youth, coach=coach, now=message.created_at, tz=tz)
+    return message

@@ -52,13 +52,28 @@ def do_open_talk(session: Session, *, youth: Youth, now: datetime) -> Coach | No
     return coach_of(session, youth)
 
 
-def do_close_talk(session: Session, *, youth: Youth, by_coach: Coach | None, now: datetime) -> None:
+class UnansweredMessage(TalkError):
+    """A hand-back asked for while the young person's last message has no answer yet."""
+
+
+def do_close_talk(
+    session: Session,
+    *,
+    youth: Youth,
+    by_coach: Coach | None,
+    now: datetime,
+    unanswered_ok: bool = False,
+) -> None:
     """End the handover: by the young person ("Back to the bot") or from the panel.
 
-    A coach's hand-back is told to the young person through the outbox.
+    A coach's hand-back is told to the young person through the outbox. It never drops a
+    question silently: while the young person's last message waits for an answer, the coach
+    must say they mean it (`unanswered_ok`), else UnansweredMessage.
     """
     if youth.talk_opened_at is None:
         return
+    if by_coach is not None and youth.waiting_since is not None and not unanswered_ok:
+        raise UnansweredMessage("the young person's last message has no answer yet")
     youth.talk_opened_at = None
     youth.waiting_since = None
     session.add(youth)

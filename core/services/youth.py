@@ -12,6 +12,7 @@ from core.models import (
     Consent,
     InviteCode,
     Message,
+    NoticeKind,
     Youth,
     YouthStatus,
     row_id,
@@ -19,6 +20,7 @@ from core.models import (
 )
 from core.services.access import is_admin
 from core.services.audit import do_audit
+from core.services.notices import do_notify
 
 
 def access_youth_by_telegram_id(session: Session, *, telegram_user_id: int) -> Youth | None:
@@ -90,11 +92,15 @@ def _erase_kept_answers(session: Session, *, youth_id: int) -> None:
 
 
 def do_mark_unreachable(session: Session, *, youth: Youth) -> None:
-    """The young person blocked the bot: stop treating them as reachable."""
+    """The young person blocked the bot: stop treating them as reachable, and tell their coach
+    (a notice in their own Telegram; the panel shows it too)."""
     if youth.status != YouthStatus.UNREACHABLE:
         youth.status = YouthStatus.UNREACHABLE
         session.add(youth)
         do_audit(session, actor="youth", action="youth.unreachable", youth_id=youth.id)
+        coach = session.get(Coach, youth.coach_id) if youth.coach_id is not None else None
+        if coach is not None:
+            do_notify(session, coach=coach, youth=youth, kind=NoticeKind.UNREACHABLE, now=utcnow())
 
 
 def do_erase_youth(session: Session, *, youth: Youth) -> None:

@@ -126,6 +126,23 @@ async def test_hand_back_and_mark_handled(panel) -> None:
         assert session.exec(select(OutboxMessage.kind)).all() == ["talk_closed"]
 
 
+async def test_a_hand_back_asks_first_while_the_last_message_has_no_answer(panel) -> None:
+    anna = panel.add_coach("anna")
+    aino = panel.add_youth(anna)
+    _youth_says(panel, aino, "en tiiä, kaikki vaan ahdistaa")
+    coach = await panel.signed_in("anna")
+    asked = await coach.post(f"/youth/{aino.id}/handback")
+    assert asked.status_code == 409
+    assert "last message has no answer yet" in asked.text
+    with transaction(panel.engine) as session:
+        assert session.get(Youth, aino.id).talk_opened_at is not None  # nothing dropped
+        assert session.exec(select(OutboxMessage.kind)).all() == []
+    await coach.post(f"/youth/{aino.id}/handback", {"unanswered_ok": "1"})
+    assert "The bot is answering." in (await coach.get(f"/youth/{aino.id}/chat")).text
+    with transaction(panel.engine) as session:
+        assert session.exec(select(OutboxMessage.kind)).all() == ["talk_closed"]
+
+
 async def test_photos_and_voice_come_through_the_panel_never_from_telegram(panel) -> None:
     anna = panel.add_coach("anna")
     aino = panel.add_youth(anna)

@@ -140,8 +140,12 @@ async def polku(engine: Engine, database_url: str) -> AsyncIterator[Polku]:
 async def panel_client(polku: Polku) -> AsyncIterator[Callable[[str], Awaitable[SignedInClient]]]:
     """Sign a coach in to the panel, in-process on the same database as the bot."""
     settings = polku.settings.model_copy(update={"panel_language": "en"})
+    bot = polku.application.bot
     app = create_web_app(
-        engine=polku.engine, settings=settings, fetch_media=media_fetcher(polku.application.bot)
+        engine=polku.engine,
+        settings=settings,
+        fetch_media=media_fetcher(bot),
+        bot_username=lambda: bot.username,
     )
     clients: list[httpx.AsyncClient] = []
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from sqlmodel import col, select
 
 from core.db import transaction
 from core.models import Consent, MediaKind, Message, Youth, utcnow
 from core.services.messages import do_record_incoming
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
 
 
 def _consenting_youth(engine) -> int:
@@ -20,7 +24,9 @@ def _consenting_youth(engine) -> int:
 def _receive(engine, youth_id: int, text: str | None, **media) -> None:
     with transaction(engine) as session:
         youth = session.get(Youth, youth_id)
-        do_record_incoming(session, youth=youth, telegram_message_id=42, text=text, **media)
+        do_record_incoming(
+            session, youth=youth, telegram_message_id=42, text=text, tz=HELSINKI, **media
+        )
 
 
 def _kept(engine, youth_id: int) -> list[tuple[str | None, str]]:
