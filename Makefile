@@ -55,6 +55,8 @@ bench: setup
 	$(BIN)/python -m bench.reminders
 	$(BIN)/python -m bench.panel
 	$(BIN)/python -m bench.safety
+	$(BIN)/python -m bench.faults
+	$(BIN)/python -m bench.multiprocess
 
 clean:
 	rm -rf $(VENV) var
