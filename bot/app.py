@@ -114,6 +114,13 @@ def build_application(settings: Settings, engine: Engine) -> Application:  # typ
             job_kwargs={"max_instances": 1, "coalesce": True},
         )
         application.job_queue.run_repeating(
+            jobs.escalate_job,
+            interval=jobs.ESCALATE_EVERY,
+            first=5,
+            name="urgent alert escalation",
+            job_kwargs={"max_instances": 1, "coalesce": True},
+        )
+        application.job_queue.run_repeating(
             notices.send_notices,
             interval=notices.NOTICE_EVERY,
             first=1,

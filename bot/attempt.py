@@ -11,6 +11,9 @@ from __future__ import annotations
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import DBAPIError, OperationalError
+from telegram.error import BadRequest, NetworkError, RetryAfter
+
 
 @dataclass
 class Attempt:
@@ -24,6 +27,24 @@ class Attempt:
     @property
     def failed(self) -> bool:
         return bool(self.errors)
+
+    @property
+    def transient(self) -> bool:
+        """Every failure was the way out (Telegram or the database), not the update itself."""
+        return bool(self.errors) and all(is_transient(e) for e in self.errors)
+
+
+def is_transient(error: BaseException) -> bool:
+    """Telegram out of reach (5xx, time-out, network, 429) or the database out of reach:
+    the same update will work once they are back."""
+    if isinstance(error, RetryAfter):
+        return True
+    if isinstance(error, NetworkError):  # PTB's 5xx, time-outs and connection errors
+        return not isinstance(error, BadRequest)  # (Forbidden is no NetworkError)
+    # Locked, refused, closed, terminated: OperationalError; a dropped connection: invalidated.
+    return isinstance(error, OperationalError) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    )
 
 
 CURRENT: ContextVar[Attempt | None] = ContextVar("polku_update_attempt", default=None)

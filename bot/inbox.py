@@ -30,7 +30,7 @@ from core.services import inbox as stored
 log = logging.getLogger(__name__)
 
 # Updates one process handles at once (different chats; one chat is always one at a time).
-CONCURRENCY = 32
+CONCURRENCY = 128
 # How often a worker looks for updates stored by another process or due for a retry.
 LOOK_EVERY = 1.0
 PURGE_EVERY = 3600.0
@@ -222,6 +222,7 @@ class Inbox:
                 worker=self.worker,
                 error=_name(attempt),
                 now=utcnow(),
+                transient=attempt.transient,
             )
 
     async def _renew_claims(self, stop: asyncio.Event) -> None:

@@ -1,4 +1,5 @@
-"""Scheduled work on PTB's JobQueue: the gentle re-assessment nudge.
+"""Scheduled work on PTB's JobQueue: the gentle re-assessment nudge, and urgent alerts that
+nobody opened going one ring further (core.services.alerts).
 
 The job only queues: each due run is claimed with a compare-and-set and gets an outbox row
 in the same transaction, so several Polku processes nudge about a run once; the dispatcher
@@ -19,6 +20,7 @@ from bot.runtime import dialogues_of, engine_of, settings_of
 from core.db import transaction
 from core.dialogs.schema import Dialogue
 from core.models import utcnow
+from core.services.alerts import do_escalate_alerts
 from core.services.nudges import do_queue_due_nudges
 from core.settings import Settings
 from core.timeutil import in_quiet_hours
@@ -26,6 +28,7 @@ from core.timeutil import in_quiet_hours
 log = logging.getLogger(__name__)
 
 NUDGE_EVERY = timedelta(minutes=30)
+ESCALATE_EVERY = timedelta(seconds=30)
 
 
 def queue_due_nudges(
@@ -64,3 +67,19 @@ async def nudge_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         )
     except Exception:  # a failed run must not stop the next one
         log.exception("nudge run failed")
+
+
+def escalate_alerts(*, engine: Engine, settings: Settings, now: datetime) -> int:
+    """Send each urgent alert nobody opened in time to its next ring; how many went on."""
+    with transaction(engine) as session:
+        return len(do_escalate_alerts(session, now=now, tz=settings.tz))
+
+
+async def escalate_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The repeating job: urgent alerts nobody opened go further."""
+    try:
+        await asyncio.to_thread(
+            escalate_alerts, engine=engine_of(context), settings=settings_of(context), now=utcnow()
+        )
+    except Exception:  # a failed run must not stop the next one
+        log.exception("escalating urgent alerts failed")

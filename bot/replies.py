@@ -7,10 +7,11 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 from telegram import Message as TelegramMessage
 from telegram import Update
-from telegram.error import BadRequest, Forbidden, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ContextTypes
 
 from bot.runtime import run_db
@@ -19,6 +20,9 @@ from core.services.messages import do_record_message
 from core.services.youth import do_mark_unreachable
 
 log = logging.getLogger(__name__)
+
+# Waits between tries to log a message already sent (then the gap is logged as an error).
+LOG_RETRY_WAITS = (0.2, 1.0, 3.0)
 
 # How Telegram words its refusal to answer a tap after about 15 seconds.
 TOO_LATE_TO_ANSWER = ("query is too old", "query id is invalid")
@@ -150,7 +154,11 @@ async def _record_outgoing(
     media_kind: MediaKind = MediaKind.TEXT,
     file_id: str | None = None,
 ) -> None:
-    """Keep a delivered message in the chat log (off the event loop)."""
+    """Keep a delivered message in the chat log (off the event loop).
+
+    The message is already in the young person's chat: failing here would retry the whole
+    update and send it to them twice. So the log is tried a few times, and if the database
+    stays away the gap is logged as an error (without the text) instead."""
     if youth_id is None:
         return
 
@@ -168,7 +176,14 @@ async def _record_outgoing(
                 delivery_status=Delivery.SENT,
             )
 
-    await run_db(context, keep)
+    for wait in LOG_RETRY_WAITS:
+        try:
+            await run_db(context, keep)
+            return
+        except SQLAlchemyError as exc:
+            log.warning("could not log a sent message", extra={"error": type(exc).__name__})
+            await asyncio.sleep(wait)
+    log.error("a sent message is missing from the chat log", extra={"youth_id": youth_id})
 
 
 async def _record_blocked(
@@ -208,6 +223,9 @@ async def answer_tap(update: Update, text: str | None = None) -> None:
         if not any(words in exc.message.lower() for words in TOO_LATE_TO_ANSWER):
             raise
         log.info("a tap was answered too late to stop its spinner")
+    except (NetworkError, RetryAfter) as exc:
+        # Only the spinner stays: the answer that matters comes next, or its retry does.
+        log.warning("could not stop a tap's spinner", extra={"error": type(exc).__name__})
 
 
 async def remove_buttons(update: Update) -> None:

@@ -25,6 +25,7 @@ from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot.appointment_text import when_text
 from bot.replies import answer_tap
 from bot.runtime import DETECTOR_KEY, FALLBACK_KEY, run_db, settings_of
 from bot.turn import Turn, take_turn, tap_data
@@ -32,8 +33,13 @@ from core.crisis import Detector
 from core.crisis_resources import load_resources
 from core.i18n import N_, gettext_for
 from core.models import AlertKind, Youth, row_id, utcnow
-from core.services.alerts import do_raise_alert, do_record_safe_answer, open_alert
-from core.services.talk import coach_of
+from core.services.alerts import (
+    Reach,
+    do_raise_alert,
+    do_record_safe_answer,
+    reach_of,
+    waiting_alert,
+)
 
 if TYPE_CHECKING:
     from bot.crisis_fallback import CrisisFallback  # it imports the texts below
@@ -52,6 +58,14 @@ WAITING_COACH = N_("{name} has been told and will answer here. In danger now? Ca
 WAITING_COACHES = N_("A coach has been told and will answer here. In danger now? Call 112.")
 LOW_WELLBEING_COACH = N_("I let {name} know too, so they can get in touch with you.")
 LOW_WELLBEING_COACHES = N_("I let the coaches know too, so someone can get in touch with you.")
+# When nobody the alert reached is at work: never "soon", never "right away".
+TOLD_OFF = N_("Thanks for telling me. Nobody's at work now; {name} reads this {when}.")
+TOLD_OFF_QUEUE = N_("Thanks for telling me. Nobody's at work now; a coach reads this {when}.")
+SAFE_REPLY_OFF = N_("Good that you told me. If it gets harder, call the crisis line any time.")
+WAITING_OFF = N_("{name} reads this {when}. In danger now? Call 112.")
+WAITING_OFF_QUEUE = N_("A coach reads this {when}. In danger now? Call 112.")
+LOW_WELLBEING_OFF = N_("I let {name} know too. {name} is back at work {when}.")
+LOW_WELLBEING_OFF_QUEUE = N_("I let the coaches know too. They are back at work {when}.")
 
 SPLIT_WINDOW = timedelta(minutes=3)
 PREVIOUS_KEY = "safety_previous_text"
@@ -66,16 +80,38 @@ class _Previous:
 
 @dataclass(frozen=True)
 class _Alerting:
-    """An alert waiting for a human: whom to name, and whether it was raised just now."""
+    """An alert waiting for a human: who answers and when, and whether it was raised now."""
 
-    coach_name: str | None
+    reach: Reach
     new_alert: bool
 
 
-def addressed(language: str, coach_name: str | None, named: str, unnamed: str) -> str:
-    """The text naming their coach, or the one about "the coaches" when they have none."""
+@dataclass(frozen=True)
+class Texts:
+    """One message in its four true versions: someone at work or nobody, named or not."""
+
+    at_work: str
+    at_work_unnamed: str
+    off: str
+    off_unnamed: str
+
+
+TOLD = Texts(TOLD_COACH, TOLD_COACHES, TOLD_OFF, TOLD_OFF_QUEUE)
+WAITING = Texts(WAITING_COACH, WAITING_COACHES, WAITING_OFF, WAITING_OFF_QUEUE)
+LOW_WELLBEING = Texts(
+    LOW_WELLBEING_COACH, LOW_WELLBEING_COACHES, LOW_WELLBEING_OFF, LOW_WELLBEING_OFF_QUEUE
+)
+
+
+def truthful(language: str, reach: Reach, texts: Texts, tz: ZoneInfo) -> str:
+    """The version that tells the truth about who was told and when they answer."""
     _ = gettext_for(language).gettext
-    return _(named).format(name=coach_name) if coach_name else _(unnamed)
+    if reach.answer_at is None:
+        return _(texts.at_work).format(name=reach.name) if reach.name else _(texts.at_work_unnamed)
+    when = when_text(reach.answer_at, language, tz)
+    if reach.name:
+        return _(texts.off).format(name=reach.name, when=when)
+    return _(texts.off_unnamed).format(when=when)
 
 
 def detector_of(context: ContextTypes.DEFAULT_TYPE) -> Detector:
@@ -147,9 +183,9 @@ def _raise_or_look(
     session: Session, youth: Youth, *, text: str | None, hit: str | None, tz: ZoneInfo
 ) -> _Alerting | None:
     """Raise the alert for a hit; otherwise find an alert still waiting for a human."""
+    new_alert = False
     if hit is not None:
-        before = open_alert(session, youth_id=row_id(youth))
-        already_waiting = before is not None and before.answered_at is None
+        already_waiting = waiting_alert(session, youth_id=row_id(youth)) is not None
         do_raise_alert(
             session,
             youth=youth,
@@ -160,13 +196,11 @@ def _raise_or_look(
             tz=tz,
         )
         new_alert = not already_waiting
-    else:
-        waiting = open_alert(session, youth_id=row_id(youth))
-        if waiting is None or waiting.answered_at is not None:
-            return None
-        new_alert = False
-    coach = coach_of(session, youth)
-    return _Alerting(coach.display_name if coach else None, new_alert)
+    waiting = waiting_alert(session, youth_id=row_id(youth))
+    if waiting is None:
+        return None
+    reach = reach_of(session, alert=waiting, youth=youth, now=utcnow(), tz=tz)
+    return _Alerting(reach, new_alert if hit is not None else False)
 
 
 async def _answer_crisis(
@@ -174,7 +208,7 @@ async def _answer_crisis(
 ) -> None:
     """Warm words and the resources (unless the memory path already sent them); the question
     about safety only with a new alert."""
-    told = addressed(turn.language, alerting.coach_name, TOLD_COACH, TOLD_COACHES)
+    told = truthful(turn.language, alerting.reach, TOLD, settings_of(turn.context).tz)
     buttons = resource_buttons(turn.language) if with_resources else None
     await turn.say(told, reply_markup=buttons)
     if alerting.new_alert:
@@ -191,23 +225,26 @@ async def _answer_crisis(
 
 async def _answer_waiting(turn: Turn[object], alerting: _Alerting) -> None:
     """Never silent while waiting for a human: say a person knows, with the resources."""
-    text = addressed(turn.language, alerting.coach_name, WAITING_COACH, WAITING_COACHES)
+    text = truthful(turn.language, alerting.reach, WAITING, settings_of(turn.context).tz)
     await turn.say(text, reply_markup=resource_buttons(turn.language))
 
 
 async def on_safe_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The answer to "are you safe right now?": kept on the alert for the coach, and answered."""
     safe = tap_data(update) == "safe:yes"
-    turn = await take_turn(
-        update,
-        context,
-        lambda session, youth: do_record_safe_answer(
-            session, youth=youth, answer="safe" if safe else "unsafe"
-        ),
-    )
+    tz = settings_of(context).tz
+
+    def record(session: Session, youth: Youth) -> Reach | None:
+        alert = do_record_safe_answer(session, youth=youth, answer="safe" if safe else "unsafe")
+        if alert is None:
+            return None
+        return reach_of(session, alert=alert, youth=youth, now=utcnow(), tz=tz)
+
+    turn = await take_turn(update, context, record)
     await answer_tap(update)
+    nobody_at_work = turn.result is not None and turn.result.answer_at is not None
     if safe:
-        await turn.say(turn._(SAFE_REPLY))
+        await turn.say(turn._(SAFE_REPLY_OFF if nobody_at_work else SAFE_REPLY))
     else:
         await turn.say(turn._(UNSAFE_REPLY), reply_markup=resource_buttons(turn.language))
 
@@ -230,11 +267,11 @@ async def enter_safety_flow(turn: Turn[object], *, message: str | None, reason: 
         raise ValueError("only a young person Polku knows can finish a dialogue")
     tz = settings_of(turn.context).tz
 
-    def raise_alert(session: Session) -> str | None:
+    def raise_alert(session: Session) -> Reach:
         youth = session.get(Youth, youth_id)
         if youth is None:
             raise ValueError("the young person's row is gone")
-        do_raise_alert(
+        alert = do_raise_alert(
             session,
             youth=youth,
             kind=AlertKind.LOW_WELLBEING,
@@ -243,11 +280,10 @@ async def enter_safety_flow(turn: Turn[object], *, message: str | None, reason: 
             now=utcnow(),
             tz=tz,
         )
-        coach = coach_of(session, youth)
-        return coach.display_name if coach else None
+        return reach_of(session, alert=alert, youth=youth, now=utcnow(), tz=tz)
 
-    coach_name = await run_db(turn.context, raise_alert)
+    reach = await run_db(turn.context, raise_alert)
     if message:
         await turn.say(turn._(message))
-    told = addressed(turn.language, coach_name, LOW_WELLBEING_COACH, LOW_WELLBEING_COACHES)
+    told = truthful(turn.language, reach, LOW_WELLBEING, tz)
     await turn.say(told, reply_markup=resource_buttons(turn.language))

@@ -120,6 +120,7 @@ class Coach(SQLModel, table=True):
     # The coach's own Telegram chat, linked from the panel, where Polku sends them notices.
     telegram_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     notify_telegram: bool = True  # notices to the linked chat (off: linked but silent)
+    on_call: bool = False  # set by an admin: in the first ring of every urgent alert
 
 
 class Youth(SQLModel, table=True):
@@ -407,11 +408,14 @@ class Alert(SQLModel, table=True):
     answered_at: datetime | None = _optional_when()
     handled_at: datetime | None = _optional_when()
     handled_by_coach_id: int | None = _fk("coach.id", ondelete="SET NULL", index=False)
+    opened_at: datetime | None = _optional_when()  # a coach it reached opened the chat
+    ring: int = 1  # how far it has gone: 1 own coach and on call, 2 at work, 3 admins
+    ring_at: datetime | None = _optional_when()  # when it reached that ring
 
 
 class AlertRecipient(SQLModel, table=True):
-    """Which coaches an alert was raised to: the young person's coach when on duty, else every
-    coach on duty (everyone when nobody is)."""
+    """Which coaches an alert reached, ring by ring (core.services.alerts): they may open the
+    young person's chat until the alert is handled."""
 
     alert_id: int = Field(
         sa_column=Column(ForeignKey("alert.id", ondelete="CASCADE"), primary_key=True)
@@ -419,6 +423,7 @@ class AlertRecipient(SQLModel, table=True):
     coach_id: int = Field(
         sa_column=Column(ForeignKey("coach.id", ondelete="CASCADE"), primary_key=True, index=True)
     )
+    ring: int = 1  # the ring that reached this coach
 
 
 class UpdateStatus(StrEnum):

@@ -20,6 +20,7 @@ from core.services.coaches import (
     do_deactivate_coach,
     do_reset_password,
     do_set_office_hours,
+    do_set_on_call,
 )
 
 router = APIRouter()
@@ -148,6 +149,19 @@ def deactivate(request: Request, coach_id: int, session: SessionDep, viewer: Che
     except CoachError as refused:
         return _refused_on_row(request, session, viewer, refused, coach_id)
     return RedirectResponse("/coaches", status_code=303)
+
+
+@router.post("/coaches/{coach_id}/on_call")
+def on_call(
+    coach_id: int,
+    session: SessionDep,
+    viewer: Checked,
+    on: Annotated[str, Form()] = "",
+) -> Response:
+    """Put the coach on call for urgent alerts, or take them off."""
+    coach = _target(session, viewer, coach_id)
+    do_set_on_call(session, by=viewer.coach, coach=coach, on_call=on == "1")
+    return RedirectResponse(f"/coaches#coach-{coach_id}", status_code=303)
 
 
 @router.post("/coaches/{coach_id}/password")

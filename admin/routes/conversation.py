@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from admin.web import Checked, CurrentViewer, SessionDep, Viewer, is_htmx, panel_of, render
 from core.models import Assessment, AssessmentStatus, Coach, MediaKind, Message, Youth
 from core.services.access import access_message_by_id, access_youth_by_id
-from core.services.alerts import open_alert
+from core.services.alerts import do_mark_alert_opened, open_alert
 from core.services.audit import do_audit
 from core.services.outbox import do_resend_reply
 from core.services.talk import (
@@ -110,6 +110,7 @@ def chat(request: Request, youth_id: int, session: SessionDep, viewer: CurrentVi
     """The whole conversation; opening it marks it read and is audited."""
     youth = visible_youth(session, viewer, youth_id)
     do_mark_read(session, youth=youth)
+    do_mark_alert_opened(session, coach=viewer.coach, youth=youth, now=panel_of(request).clock())
     do_audit(
         session,
         actor="coach",

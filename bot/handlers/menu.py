@@ -16,6 +16,7 @@ from bot.keyboards import (
     menu_item_for,
 )
 from bot.turn import take_turn
+from core.asking import asks_for_a_person
 from core.models import Consent, Youth
 
 # Telegram's own limit for one message; longer texts are kept whole and answered kindly.
@@ -70,6 +71,9 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if await assessment.answer_typed(update, context, text):
         return
     if await portfolio.keep_words(update, context, text):
+        return
+    if asks_for_a_person(text):
+        await talk.open_talk_on_request(update, context)
         return
     if len(text) > TELEGRAM_TEXT_LIMIT:
         reply = turn._("Thank you for the long message! I understand the buttons best 👇")

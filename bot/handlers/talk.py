@@ -20,12 +20,14 @@ from bot.keyboards import BACK_TO_BOT, menu_item_for, talk_keyboard
 from bot.replies import answer_tap
 from bot.runtime import settings_of
 from bot.safety import CRISIS_TEXT
-from bot.turn import take_turn
+from bot.turn import Turn, take_turn
 from core.i18n import N_, all_translations
-from core.models import Coach, Consent, Youth, utcnow
-from core.office_hours import describe, next_opening
+from core.models import Coach, Consent, Youth, row_id, utcnow
+from core.office_hours import describe, is_in, next_opening
+from core.services.alerts import waiting_alert
 from core.services.talk import (
     coach_of,
+    do_ask_for_a_person,
     do_claim_away_reply,
     do_close_talk,
     do_open_talk,
@@ -50,7 +52,28 @@ async def open_talk(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return _Opened(consented=False, coach=None)
         return _Opened(consented=True, coach=do_open_talk(session, youth=youth, now=utcnow()))
 
-    turn = await take_turn(update, context, open_with_consent)
+    await _say_who_answers(await take_turn(update, context, open_with_consent))
+
+
+async def open_talk_on_request(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """They asked in words to talk with someone: the talk opens with their words waiting for
+    a coach, and outside office hours they also get the crisis line."""
+
+    def ask(session: Session, youth: Youth) -> _Opened:
+        if youth.consent != Consent.GIVEN:
+            return _Opened(consented=False, coach=None)
+        coach = do_ask_for_a_person(session, youth=youth, now=utcnow())
+        return _Opened(consented=True, coach=coach)
+
+    turn = await take_turn(update, context, ask)
+    await _say_who_answers(turn)
+    coach = turn.result.coach
+    hours = coach.office_hours if coach else None
+    if turn.result.consented and not is_in(hours, now=utcnow(), tz=settings_of(context).tz):
+        await turn.say(turn._(CRISIS_TEXT))
+
+
+async def _say_who_answers(turn: Turn[_Opened]) -> None:
     _ = turn._
     if not turn.result.consented:
         await turn.say(
@@ -92,8 +115,12 @@ async def relay_while_talking(update: Update, context: ContextTypes.DEFAULT_TYPE
         going_back = text in all_translations(BACK_TO_BOT)
         if going_back or menu_item_for(text) is not None:
             do_close_talk(session, youth=youth, by_coach=None, now=now)
-        away = not going_back and do_claim_away_reply(
-            session, youth=youth, coach=coach, now=now, tz=tz
+        # While an alert waits, the safety net has just said who answers and when.
+        alerting = waiting_alert(session, youth_id=row_id(youth)) is not None
+        away = (
+            not going_back
+            and not alerting
+            and do_claim_away_reply(session, youth=youth, coach=coach, now=now, tz=tz)
         )
         return _Relayed(coach, going_back, youth.talk_opened_at is not None, away)
 

@@ -77,6 +77,19 @@ def _end_sessions(session: Session, *, coach: Coach) -> None:
     do_end_sessions(session, coach=coach)
 
 
+def do_set_on_call(session: Session, *, by: Coach, coach: Coach, on_call: bool) -> None:
+    """Put a coach on call (in the first ring of every urgent alert) or take them off."""
+    coach.on_call = on_call
+    session.add(coach)
+    do_audit(
+        session,
+        actor="coach",
+        action="coach.on_call" if on_call else "coach.off_call",
+        coach_id=by.id,
+        detail=f"coach {coach.id}",
+    )
+
+
 def do_deactivate_coach(session: Session, *, by: Coach, coach: Coach) -> None:
     """Close a coach's account and sign them out everywhere; their young people stay linked
     to them until an admin reassigns them. An admin cannot close their own account."""

@@ -32,6 +32,9 @@ LEASE = timedelta(seconds=30)
 # Tries before an update is marked failed (about half a minute of backoff in all).
 MAX_ATTEMPTS = 5
 MAX_BACKOFF = timedelta(seconds=15)
+# A failure of the way out (Telegram or the database unreachable, 5xx, a time-out) is not the
+# update's fault: it does not use up a try, and is retried this long after the update came.
+TRANSIENT_HORIZON = timedelta(hours=1)
 # Done rows (payload already cleared) are kept this long so a late redelivery is recognised.
 KEEP_DONE = timedelta(days=2)
 # Failed rows keep their payload this long, for an admin to retry them.
@@ -171,19 +174,38 @@ def backoff(attempt: int) -> timedelta:
     return min(timedelta(seconds=2 ** max(attempt - 1, 0)), MAX_BACKOFF)
 
 
+def transient_backoff(age: timedelta) -> timedelta:
+    """Wait before trying again through an outage: a quarter of the update's age, 1–15 s, so
+    a short blip is retried at once and a long outage is not hammered."""
+    return min(MAX_BACKOFF, max(timedelta(seconds=1), age / 4))
+
+
 def do_retry_later(
-    session: Session, *, update_id: int, worker: str, error: str, now: datetime
+    session: Session,
+    *,
+    update_id: int,
+    worker: str,
+    error: str,
+    now: datetime,
+    transient: bool = False,
 ) -> str:
     """A try failed: back in line after a backoff, or failed for good after MAX_ATTEMPTS.
 
-    Returns the new status. `error` must name the failure, never carry message text.
+    A transient failure (Telegram or the database out of reach) does not count as a try
+    while the update is younger than TRANSIENT_HORIZON: an outage of minutes delays the
+    answer but fails nothing. Returns the new status. `error` must name the failure, never
+    carry message text.
     """
     row = session.get(InboundUpdate, update_id)
     if row is None or row.claimed_by != worker:
         return row.status if row is not None else UpdateStatus.DONE
     row.last_error = error[:200]
     row.claimed_by = None
-    if row.attempts >= MAX_ATTEMPTS:
+    if transient and now - row.received_at < TRANSIENT_HORIZON:
+        row.attempts = max(row.attempts - 1, 0)
+        row.status = UpdateStatus.PENDING
+        row.due_at = now + transient_backoff(now - row.received_at)
+    elif row.attempts >= MAX_ATTEMPTS:
         row.status = UpdateStatus.FAILED
         row.done_at = now
     else:

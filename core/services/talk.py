@@ -52,6 +52,15 @@ def do_open_talk(session: Session, *, youth: Youth, now: datetime) -> Coach | No
     return coach_of(session, youth)
 
 
+def do_ask_for_a_person(session: Session, *, youth: Youth, now: datetime) -> Coach | None:
+    """The young person asked in their own words to talk with someone: open the talk and
+    show them as waiting in the inbox (their words are already in the chat log)."""
+    coach = do_open_talk(session, youth=youth, now=now)
+    youth.waiting_since = youth.waiting_since or now
+    session.add(youth)
+    return coach
+
+
 class UnansweredMessage(TalkError):
     """A hand-back asked for while the young person's last message has no answer yet."""
 

@@ -31,6 +31,7 @@ def no_backoff(monkeypatch):
     """A failed update is tried again at once: the tests need not wait out the real backoff
     (1, 2, 4… s, tested on its own in tests/core/test_inbox.py)."""
     monkeypatch.setattr("core.services.inbox.backoff", lambda _attempt: timedelta(0))
+    monkeypatch.setattr("core.services.inbox.transient_backoff", lambda _age: timedelta(0))
 
 
 class Polku:

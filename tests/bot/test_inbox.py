@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 from telegram import Update
+from telegram.error import NetworkError
 from telegram.ext import TypeHandler
 
+from bot import replies as replies_module
 from bot.handlers.unexpected import FAILED
 from bot.inbox import inbox_of
 from bot.safety import CRISIS_TEXT
@@ -22,7 +25,7 @@ SORRY = gettext_for("en").gettext(FAILED)
 CRISIS_WORDS = "I want to kill myself"
 
 
-def failing(times: int, chat_id: int | None = None):
+def failing(times: int, chat_id: int | None = None, error=lambda: RuntimeError("a bug")):
     """A handler run before all others that fails the first `times` tries of each update."""
     tries: dict[int, int] = {}
 
@@ -31,7 +34,7 @@ def failing(times: int, chat_id: int | None = None):
             return
         tries[update.update_id] = tries.get(update.update_id, 0) + 1
         if tries[update.update_id] <= times:
-            raise OperationalError("SELECT", {}, Exception("database is locked"))
+            raise error()
 
     return fail, tries
 
@@ -51,6 +54,25 @@ async def test_a_failed_try_is_repeated_quietly_and_answered_once(polku):
     youth = polku.youth("Aino", language_code="en")
     replies = await youth.says("/start")
     assert list(tries.values()) == [3]
+    assert [t for t in texts(replies) if SORRY in t] == []
+    assert len([t for t in texts(replies) if "Choose your language" in t]) == 1
+    assert statuses(polku.engine) == [UpdateStatus.DONE]
+
+
+@pytest.mark.parametrize(
+    "outage",
+    [
+        lambda: NetworkError("Bad Gateway"),  # Telegram answering 5xx
+        lambda: OperationalError("SELECT", {}, Exception("database is locked")),
+    ],
+    ids=["telegram", "database"],
+)
+async def test_an_outage_longer_than_the_tries_delays_the_answer_but_fails_nothing(polku, outage):
+    fail, tries = failing(times=MAX_ATTEMPTS + 3, error=outage)
+    polku.application.add_handler(TypeHandler(Update, fail), group=-10)
+    youth = polku.youth("Aino", language_code="en")
+    replies = await youth.says("/start")
+    assert list(tries.values()) == [MAX_ATTEMPTS + 4]
     assert [t for t in texts(replies) if SORRY in t] == []
     assert len([t for t in texts(replies) if "Choose your language" in t]) == 1
     assert statuses(polku.engine) == [UpdateStatus.DONE]
@@ -129,3 +151,31 @@ async def test_crisis_words_get_help_when_every_handler_try_fails(polku, monkeyp
     await youth.says(CRISIS_WORDS)
     help_text = gettext_for("en").gettext(CRISIS_TEXT)
     await polku.standin.wait_until(lambda: any(help_text in t for t in texts(youth.inbox)))
+
+
+async def test_a_tap_whose_spinner_cannot_be_stopped_is_still_answered_once(polku):
+    youth = polku.youth("Aino", language_code="en")
+    await youth.says("/start")
+    polku.standin.fail("answerCallbackQuery", status=502, times=1)
+    replies = await youth.taps("English")
+    assert len([t for t in texts(replies) if "I'm Polku" in t]) == 1
+    with Session(polku.engine) as session:
+        tries = [row.attempts for row in session.exec(select(InboundUpdate))]
+    assert tries == [1, 1]  # answered on the first try: the spinner is not worth a retry
+
+
+async def test_a_message_sent_but_not_logged_is_not_sent_again(polku, monkeypatch):
+    youth = await polku.onboarded("Aino", language="en")
+    real = replies_module.do_record_message
+    failures = []
+
+    def database_gone_once(session, **fields):
+        if fields.get("direction") == "bot" and not failures:
+            failures.append(1)
+            raise OperationalError("COMMIT", {}, Exception("server closed the connection"))
+        return real(session, **fields)
+
+    monkeypatch.setattr(replies_module, "do_record_message", database_gone_once)
+    replies = await youth.says("❓ Help")
+    assert failures == [1]
+    assert len(replies) == len({m["text"] for m in replies})  # nothing came twice

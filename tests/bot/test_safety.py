@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from sqlmodel import select
 
 from core.db import transaction
@@ -111,6 +112,7 @@ async def test_right_after_start_and_without_consent_the_alert_carries_the_words
 
 
 async def test_words_split_over_two_messages_are_caught(polku):
+    coach_with_hours(polku, ALWAYS)  # at work, not Aino's own coach
     youth = await polku.onboarded("Aino", "en")
     first = await youth.says("sometimes i want to")
     assert not said(first, "I'm a bot, so I told")
@@ -120,6 +122,7 @@ async def test_words_split_over_two_messages_are_caught(polku):
 
 
 async def test_an_edited_message_with_crisis_words_raises_the_alert(polku):
+    coach_with_hours(polku, ALWAYS)
     youth = await polku.onboarded("Aino", "en")
     await youth.says("hello there")
     replies = await youth.edits(youth.last_sent_message_id, "i want to kill myself")
@@ -187,3 +190,44 @@ async def test_new_crisis_words_after_the_coachs_answer_bring_the_bot_back(polku
     assert said(again, "Are you safe right now?")  # asked again: no one is answering now
     assert said(await youth.says("hello?"), "Maija has been told")
     assert [a.text for a in alerts(polku)] == ["i still want to kill myself"]  # one alert
+
+
+CRISIS_WORDS = {
+    "fi": "haluun tappaa itteni",
+    "sv": "jag vill ta livet av mig",
+    "en": "i want to kill myself",
+}
+NOBODY_AT_WORK = {
+    "fi": "Nyt kukaan ei ole töissä: Maija lukee tämän",
+    "sv": "Ingen jobbar nu: Maija läser detta från",
+    "en": "Nobody's at work now; Maija reads this",
+}
+MAIJA_READS = {"fi": "Maija lukee tämän", "sv": "Maija läser detta", "en": "Maija reads this"}
+NEVER_SOON = {"fi": "pian", "sv": "snart", "en": "soon"}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+async def test_at_night_the_crisis_flow_says_nobody_is_at_work_and_when_maija_reads_it(
+    polku, language
+):
+    coach = coach_with_hours(polku, off_today())  # nobody is at work today
+    youth = await polku.onboarded("Aino", language)
+    assign(polku, youth, coach)
+    replies = await youth.says(CRISIS_WORDS[language])
+    told = next(r for r in replies if NOBODY_AT_WORK[language] in r["text"])
+    assert any("112" in label for label in buttons(told))  # help now, on the same message
+    await youth.taps(buttons(replies[-1])[0])  # "I'm safe right now"
+    assert NEVER_SOON[language] not in youth.inbox[-1]["text"]  # never "soon" at night
+    more = await youth.says("...")
+    assert len(more) == 1  # one answer, no contradicting "away" note beside it
+    assert MAIJA_READS[language] in more[0]["text"]
+
+
+async def test_own_coach_off_and_a_colleague_at_work_the_colleague_is_told(polku):
+    maija = coach_with_hours(polku, off_today())
+    coach_with_hours(polku, ALWAYS, login="pekka", name="Pekka")
+    youth = await polku.onboarded("Aino", "en")
+    assign(polku, youth, maija)
+    replies = await youth.says("i want to kill myself")
+    assert said(replies, "I'm a bot, so I told the coaches right away.")
+    assert not said(replies, "Maija")  # Maija is off: she is not promised

@@ -97,3 +97,23 @@ def test_done_updates_forget_their_content_and_are_purged_later(engine):
         assert inbox.do_purge(session, now=utcnow()) == 0
         assert inbox.do_purge(session, now=utcnow() + inbox.KEEP_DONE * 2) == 1
     assert store(engine, (1, 10)) == 1  # long gone: a new update with that id is taken
+
+
+def test_an_outage_uses_no_tries_until_the_update_is_an_hour_old(engine):
+    store(engine, (1, 100))
+    now = utcnow()
+    for _ in range(inbox.MAX_ATTEMPTS + 2):  # more outage tries than a bug would get
+        assert claim(engine, now=now + timedelta(minutes=1)) == [1]
+        with transaction(engine) as session:
+            status = inbox.do_retry_later(
+                session, update_id=1, worker="a", error="NetworkError", now=now, transient=True
+            )
+        assert status == UpdateStatus.PENDING
+    late = now + inbox.TRANSIENT_HORIZON + timedelta(minutes=1)
+    for _ in range(inbox.MAX_ATTEMPTS):
+        claim(engine, now=late + timedelta(minutes=1))
+        with transaction(engine) as session:
+            status = inbox.do_retry_later(
+                session, update_id=1, worker="a", error="NetworkError", now=late, transient=True
+            )
+    assert status == UpdateStatus.FAILED  # an hour on, it counts again and ends in the panel
