@@ -57,6 +57,7 @@ bench: setup
 	$(BIN)/python -m bench.safety
 	$(BIN)/python -m bench.faults
 	$(BIN)/python -m bench.multiprocess
+	$(BIN)/python -m bench.notices
 
 clean:
 	rm -rf $(VENV) var

@@ -136,6 +136,8 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     # A coach linking their own chat for notices is never taken for a young person.
     start_coach_link = filters.Regex(rf"^/start {LINK_PREFIX}")
     add(CommandHandler("start", notices.link_coach, filters=PRIVATE & start_coach_link), group=-4)
+    coach_chats = application.bot_data[notices.COACH_CHATS_KEY] = notices.CoachChats()
+    add(MessageHandler(PRIVATE & coach_chats, notices.in_coach_chat), group=-4)
     add(TypeHandler(Update, record.record_incoming), group=-3)
     # Crisis wording first, in every state; it stops the update only when it answered a crisis.
     add(MessageHandler(PRIVATE & ~filters.COMMAND & (filters.TEXT | MEDIA), safety.watch), group=-2)

@@ -21,8 +21,8 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application
 
-from bot.safety import CRISIS_TEXT, resource_buttons
-from core.crisis import Detector
+from bot.safety import ABUSE_TEXT, CRISIS_TEXT, resource_buttons
+from core.crisis import ABUSE, SELF_HARM, Detector
 from core.i18n import gettext_for, pick_language
 
 log = logging.getLogger(__name__)
@@ -110,12 +110,16 @@ class CrisisFallback:
             return
         user = update.effective_user
         language = pick_language(user.language_code if user else None)
+        text = crisis_text(update)
+        hit = self.detector.find(text) if text else None
+        kind = hit.kind if hit is not None else SELF_HARM
+        words = ABUSE_TEXT if kind == ABUSE else CRISIS_TEXT
         _remember(self._answered, update.update_id)
         try:
             await self.application.bot.send_message(
                 chat.id,
-                gettext_for(language).gettext(CRISIS_TEXT),
-                reply_markup=resource_buttons(language),
+                gettext_for(language).gettext(words),
+                reply_markup=resource_buttons(language, kind),
             )
             log.warning("crisis resources sent from memory", extra={"update_id": update.update_id})
         except TelegramError as exc:

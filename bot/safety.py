@@ -26,10 +26,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.appointment_text import when_text
+from bot.notices import send_soon
 from bot.replies import answer_tap
 from bot.runtime import DETECTOR_KEY, FALLBACK_KEY, run_db, settings_of
 from bot.turn import Turn, take_turn, tap_data
-from core.crisis import Detector
+from core.crisis import ABUSE, SELF_HARM, Detector, Hit
 from core.crisis_resources import load_resources
 from core.i18n import N_, gettext_for
 from core.models import AlertKind, Youth, row_id, utcnow
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CRISIS_TEXT = N_("If it feels heavy now: call 112 in an emergency or MIELI 09 2525 0111.")
+ABUSE_TEXT = N_("If you are in danger now, call 112. Nollalinja helps day and night: 080 005 005.")
 TOLD_COACH = N_("Thank you for telling me. I'm a bot, so I told {name} right away.")
 TOLD_COACHES = N_("Thank you for telling me. I'm a bot, so I told the coaches right away.")
 ASK_SAFE = N_("Are you safe right now?")
@@ -84,6 +86,7 @@ class _Alerting:
 
     reach: Reach
     new_alert: bool
+    kind: str = SELF_HARM  # which resources fit: core.crisis SELF_HARM or ABUSE
 
 
 @dataclass(frozen=True)
@@ -120,10 +123,10 @@ def detector_of(context: ContextTypes.DEFAULT_TYPE) -> Detector:
     return detector
 
 
-def resource_buttons(language: str) -> InlineKeyboardMarkup:
+def resource_buttons(language: str, kind: str = SELF_HARM) -> InlineKeyboardMarkup:
     """One button per resource: a chat opens its page, a phone number is sent to tap."""
     rows = []
-    for resource in load_resources()[language].resources:
+    for resource in load_resources()[language].for_kind(kind):
         if resource.url:
             rows.append([InlineKeyboardButton(f"💬 {resource.name}", url=resource.url)])
         else:  # Telegram buttons cannot dial: the number comes as a message, tappable
@@ -132,7 +135,7 @@ def resource_buttons(language: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
-def _crisis_hit(context: ContextTypes.DEFAULT_TYPE, text: str, at: datetime) -> str | None:
+def _crisis_hit(context: ContextTypes.DEFAULT_TYPE, text: str, at: datetime) -> Hit | None:
     """The phrase found in this text, or in the previous text and this one together."""
     detector = detector_of(context)
     hit = detector.find(text)
@@ -142,7 +145,7 @@ def _crisis_hit(context: ContextTypes.DEFAULT_TYPE, text: str, at: datetime) -> 
         if timedelta(0) <= at - previous.at <= SPLIT_WINDOW:
             hit = detector.find(f"{previous.text} {text}")
     memory[PREVIOUS_KEY] = _Previous(text, at, hit is not None)
-    return f"{hit.language}: {hit.phrase}" if hit else None
+    return hit
 
 
 async def watch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -171,6 +174,8 @@ async def watch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if turn.result is None:
         return
     if hit is not None:
+        if turn.result.new_alert:
+            send_soon(context)  # the coaches' notices, now
         resources_sent = fallback is not None and fallback.answered_from_memory(update.update_id)
         await _answer_crisis(turn, turn.result, with_resources=not resources_sent)
         if fallback is not None:
@@ -180,7 +185,7 @@ async def watch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def _raise_or_look(
-    session: Session, youth: Youth, *, text: str | None, hit: str | None, tz: ZoneInfo
+    session: Session, youth: Youth, *, text: str | None, hit: Hit | None, tz: ZoneInfo
 ) -> _Alerting | None:
     """Raise the alert for a hit; otherwise find an alert still waiting for a human."""
     new_alert = False
@@ -189,9 +194,9 @@ def _raise_or_look(
         do_raise_alert(
             session,
             youth=youth,
-            kind=AlertKind.CRISIS_WORDS,
+            kind=AlertKind.ABUSE if hit.kind == ABUSE else AlertKind.CRISIS_WORDS,
             text=text,
-            detail=hit,
+            detail=f"{hit.language}: {hit.phrase}",
             now=utcnow(),
             tz=tz,
         )
@@ -200,7 +205,8 @@ def _raise_or_look(
     if waiting is None:
         return None
     reach = reach_of(session, alert=waiting, youth=youth, now=utcnow(), tz=tz)
-    return _Alerting(reach, new_alert if hit is not None else False)
+    kind = ABUSE if waiting.kind == AlertKind.ABUSE else SELF_HARM
+    return _Alerting(reach, new_alert if hit is not None else False, kind)
 
 
 async def _answer_crisis(
@@ -209,7 +215,7 @@ async def _answer_crisis(
     """Warm words and the resources (unless the memory path already sent them); the question
     about safety only with a new alert."""
     told = truthful(turn.language, alerting.reach, TOLD, settings_of(turn.context).tz)
-    buttons = resource_buttons(turn.language) if with_resources else None
+    buttons = resource_buttons(turn.language, alerting.kind) if with_resources else None
     await turn.say(told, reply_markup=buttons)
     if alerting.new_alert:
         await turn.say(
@@ -226,7 +232,7 @@ async def _answer_crisis(
 async def _answer_waiting(turn: Turn[object], alerting: _Alerting) -> None:
     """Never silent while waiting for a human: say a person knows, with the resources."""
     text = truthful(turn.language, alerting.reach, WAITING, settings_of(turn.context).tz)
-    await turn.say(text, reply_markup=resource_buttons(turn.language))
+    await turn.say(text, reply_markup=resource_buttons(turn.language, alerting.kind))
 
 
 async def on_safe_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -234,19 +240,22 @@ async def on_safe_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     safe = tap_data(update) == "safe:yes"
     tz = settings_of(context).tz
 
-    def record(session: Session, youth: Youth) -> Reach | None:
+    def record(session: Session, youth: Youth) -> _Alerting | None:
         alert = do_record_safe_answer(session, youth=youth, answer="safe" if safe else "unsafe")
         if alert is None:
             return None
-        return reach_of(session, alert=alert, youth=youth, now=utcnow(), tz=tz)
+        reach = reach_of(session, alert=alert, youth=youth, now=utcnow(), tz=tz)
+        return _Alerting(reach, False, ABUSE if alert.kind == AlertKind.ABUSE else SELF_HARM)
 
     turn = await take_turn(update, context, record)
     await answer_tap(update)
-    nobody_at_work = turn.result is not None and turn.result.answer_at is not None
+    alerting = turn.result
+    nobody_at_work = alerting is not None and alerting.reach.answer_at is not None
+    kind = alerting.kind if alerting is not None else SELF_HARM
     if safe:
         await turn.say(turn._(SAFE_REPLY_OFF if nobody_at_work else SAFE_REPLY))
     else:
-        await turn.say(turn._(UNSAFE_REPLY), reply_markup=resource_buttons(turn.language))
+        await turn.say(turn._(UNSAFE_REPLY), reply_markup=resource_buttons(turn.language, kind))
 
 
 async def on_resource_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -254,10 +263,9 @@ async def on_resource_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     wanted = tap_data(update).removeprefix("sos:")
     turn = await take_turn(update, context)
     await answer_tap(update)
-    for resource in load_resources()[turn.language].resources:
-        if resource.id == wanted and resource.phone:
-            await turn.say(f"📞 {resource.phone}\n{resource.name} · {resource.hours}")
-            return
+    resource = load_resources()[turn.language].find(wanted)
+    if resource is not None and resource.phone:
+        await turn.say(f"📞 {resource.phone}\n{resource.name} · {resource.hours}")
 
 
 async def enter_safety_flow(turn: Turn[object], *, message: str | None, reason: str) -> None:
@@ -283,6 +291,7 @@ async def enter_safety_flow(turn: Turn[object], *, message: str | None, reason: 
         return reach_of(session, alert=alert, youth=youth, now=utcnow(), tz=tz)
 
     reach = await run_db(turn.context, raise_alert)
+    send_soon(turn.context)
     if message:
         await turn.say(turn._(message))
     told = truthful(turn.language, reach, LOW_WELLBEING, tz)

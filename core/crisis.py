@@ -29,6 +29,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 PHRASES_DIR = Path(__file__).resolve().parent.parent / "safety" / "phrases"
+SELF_HARM = "self_harm"
+ABUSE = "abuse"
 BOUNDARY = "|"
 GAP = ".."
 NEAR = 1  # other words allowed between two phrase words
@@ -142,9 +144,12 @@ class PhraseFile(BaseModel):
     negation_window: int = Field(default=2, ge=0, le=4)
     negation_after: int = Field(default=0, ge=0, le=2)  # "jag skär mig inte"
     phrases: list[str] = Field(min_length=1)
+    # Someone hurting the young person (violence, sexual coercion, grooming): its own kind,
+    # answered with its own resources, never as a suicide risk.
+    abuse: list[str] = Field(default_factory=list)
     exceptions: list[str] = Field(default_factory=list)
 
-    @field_validator("phrases", "exceptions")
+    @field_validator("phrases", "abuse", "exceptions")
     @classmethod
     def _compiles(cls, phrases: list[str]) -> list[str]:
         for phrase in phrases:
@@ -171,6 +176,7 @@ class Hit:
 
     language: str
     phrase: str
+    kind: str = SELF_HARM  # or ABUSE
 
 
 @dataclass(frozen=True)
@@ -180,12 +186,15 @@ class _Language:
     window: int
     after: int
     phrases: tuple[tuple[str, tuple[Token, ...]], ...]
+    abuse: tuple[tuple[str, tuple[Token, ...]], ...]
     exceptions: tuple[tuple[Token, ...], ...]
 
     def find(self, words: list[str]) -> Hit | None:
-        for phrase, tokens in self.phrases:
-            if self._counts(tokens, words):
-                return Hit(self.code, phrase)
+        """Self-harm wording first (the more urgent answer), then abuse."""
+        for kind, phrases in ((SELF_HARM, self.phrases), (ABUSE, self.abuse)):
+            for phrase, tokens in phrases:
+                if self._counts(tokens, words):
+                    return Hit(self.code, phrase, kind)
         return None
 
     def _counts(self, tokens: tuple[Token, ...], words: list[str]) -> bool:
@@ -245,6 +254,7 @@ class Detector:
                 window=f.negation_window,
                 after=f.negation_after,
                 phrases=tuple((p, compile_phrase(p)) for p in f.phrases),
+                abuse=tuple((p, compile_phrase(p)) for p in f.abuse),
                 exceptions=tuple(compile_phrase(e) for e in f.exceptions),
             )
             for f in files

@@ -13,6 +13,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from core.crisis import ABUSE
+
 RESOURCES_DIR = Path(__file__).resolve().parent.parent / "safety" / "resources"
 
 
@@ -36,13 +38,22 @@ class Resource(BaseModel):
 
 
 class ResourceList(BaseModel):
-    """One language's list, most urgent first (112 first)."""
+    """One language's lists, most urgent first (112 first): for self-harm and for abuse."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     language: str = Field(pattern="^(fi|sv|en)$")
     checked: date
     resources: list[Resource] = Field(min_length=1)
+    abuse: list[Resource] = Field(min_length=1)
+
+    def for_kind(self, kind: str) -> list[Resource]:
+        """The list for this kind of crisis (core.crisis SELF_HARM or ABUSE)."""
+        return self.abuse if kind == ABUSE else self.resources
+
+    def find(self, resource_id: str) -> Resource | None:
+        """A resource by its id, from either list."""
+        return next((r for r in (*self.resources, *self.abuse) if r.id == resource_id), None)
 
 
 class ResourcesError(ValueError):

@@ -120,6 +120,11 @@ class Coach(SQLModel, table=True):
     # The coach's own Telegram chat, linked from the panel, where Polku sends them notices.
     telegram_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     notify_telegram: bool = True  # notices to the linked chat (off: linked but silent)
+    email: str | None = Field(default=None, sa_column=Column(String(254)))  # for notices
+    notify_email: bool = True  # notices by e-mail too, when an address is set
+    # Local "HH:MM" times between which notices wait (urgent ones not, for a coach on call).
+    quiet_from: str | None = Field(default=None, sa_column=Column(String(5)))
+    quiet_until: str | None = Field(default=None, sa_column=Column(String(5)))
     on_call: bool = False  # set by an admin: in the first ring of every urgent alert
 
 
@@ -147,6 +152,9 @@ class Youth(SQLModel, table=True):
         default=None, sa_column=Column(UTCDateTime(), nullable=True, index=True)
     )
     away_reply_on: str | None = Field(default=None, sa_column=Column(String(10)))  # local date
+    # Recorded by a coach (None: not known): an abuse alert about a minor reminds of the
+    # child-welfare notification duty.
+    under_18: bool | None = None
 
 
 class Message(SQLModel, table=True):
@@ -343,6 +351,11 @@ class NoticeKind(StrEnum):
     UNREACHABLE = "unreachable"  # a young person blocked the bot
 
 
+class NoticeChannel(StrEnum):
+    TELEGRAM = "telegram"  # the coach's own linked chat
+    EMAIL = "email"
+
+
 class CoachNotice(SQLModel, table=True):
     """A notice to a coach's own Telegram chat, sent by the notice job (bot/notices.py).
 
@@ -355,6 +368,9 @@ class CoachNotice(SQLModel, table=True):
     coach_id: int = _fk("coach.id", ondelete="CASCADE", nullable=False)
     youth_id: int | None = _fk("youth.id", ondelete="CASCADE")
     kind: str = Field(sa_column=Column(String(16), nullable=False))
+    channel: str = Field(
+        default=NoticeChannel.TELEGRAM, sa_column=Column(String(8), nullable=False)
+    )
     status: str = Field(default=OutboxStatus.PENDING, sa_column=Column(String(16), nullable=False))
     due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     give_up_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
@@ -362,6 +378,8 @@ class CoachNotice(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(String(200)))
     claimed_at: datetime | None = _optional_when()
     sent_at: datetime | None = _optional_when()
+    # The notice's message in the coach's chat: a reply to it answers that young person.
+    telegram_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     created_at: datetime = _now_column()
 
 
@@ -388,6 +406,7 @@ class PortfolioEntry(SQLModel, table=True):
 class AlertKind(StrEnum):
     CRISIS_WORDS = "crisis_words"  # crisis wording in a message
     LOW_WELLBEING = "low_wellbeing"  # WHO-5 score ≤ 28
+    ABUSE = "abuse"  # someone hurting or coercing the young person
 
 
 class Alert(SQLModel, table=True):

@@ -32,6 +32,15 @@ class Settings(BaseSettings):
     webhook_url: str = Field(default="", alias="POLKU_WEBHOOK_URL")
     # The panel's public address (https://…): coaches' Telegram notices get a button to the page.
     panel_url: str = Field(default="", alias="POLKU_PANEL_URL")
+    # A coach may answer a young person by replying to a notice in Telegram (off by default).
+    coach_replies_in_telegram: bool = Field(default=False, alias="POLKU_COACH_REPLIES_IN_TELEGRAM")
+    # E-mail for coach notices (empty host: no e-mail). STARTTLS unless switched off.
+    smtp_host: str = Field(default="", alias="POLKU_SMTP_HOST")
+    smtp_port: int = Field(default=587, alias="POLKU_SMTP_PORT")
+    smtp_user: str = Field(default="", alias="POLKU_SMTP_USER")
+    smtp_password: str = Field(default="", alias="POLKU_SMTP_PASSWORD", repr=False)
+    smtp_from: str = Field(default="", alias="POLKU_SMTP_FROM")
+    smtp_starttls: bool = Field(default=True, alias="POLKU_SMTP_STARTTLS")
     webhook_secret: str = Field(default="", alias="POLKU_WEBHOOK_SECRET")
     secret_key: str = Field(default="", alias="POLKU_SECRET_KEY")
     timezone: str = Field(default="Europe/Helsinki", alias="POLKU_TIMEZONE")
@@ -53,6 +62,11 @@ class Settings(BaseSettings):
                 "(at least 16 characters of A-Z, a-z, 0-9, _ and -)"
             )
         return self
+
+    @property
+    def email_enabled(self) -> bool:
+        """Whether coach notices can go by e-mail (a mail server and a sender are set)."""
+        return bool(self.smtp_host and self.smtp_from)
 
     @property
     def sandbox(self) -> bool:

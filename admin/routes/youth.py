@@ -25,7 +25,7 @@ from core.services.appointments import AppointmentError, do_book, past, upcoming
 from core.services.assessments import finished_by_dialogue
 from core.services.audit import do_audit
 from core.services.portfolio import access_entry_by_id, do_confirm_entry, entries
-from core.services.youth import do_assign_youth, do_take_youth
+from core.services.youth import do_assign_youth, do_record_under_18, do_take_youth
 
 router = APIRouter()
 KINDS = [kind.value for kind in AppointmentKind]
@@ -216,6 +216,20 @@ def assign(
             raise HTTPException(status_code=404)
         target = found
     do_assign_youth(session, by=viewer.coach, youth=youth, coach=target)
+    return RedirectResponse(f"/youth/{youth_id}", status_code=303)
+
+
+@router.post("/youth/{youth_id}/under_18")
+def record_under_18(
+    youth_id: int,
+    session: SessionDep,
+    viewer: Checked,
+    under_18: Annotated[str, Form()] = "",
+) -> Response:
+    """Record whether the young person is under 18: "yes", "no", or anything else: not known."""
+    youth = visible_youth(session, viewer, youth_id)
+    value = {"yes": True, "no": False}.get(under_18)
+    do_record_under_18(session, coach=viewer.coach, youth=youth, under_18=value)
     return RedirectResponse(f"/youth/{youth_id}", status_code=303)
 
 

@@ -227,6 +227,13 @@ class FakeUser(_Participant):
         """Send a text (``/start CODE`` for deep links); returns the bot's replies."""
         return await self._do(self.chat, lambda: self.queue_text(text), timeout)
 
+    async def replies_to(
+        self, message: JSON, text: str, *, timeout: float | None = None
+    ) -> list[JSON]:
+        """Answer a bot message with Telegram's Reply (the message is quoted with it)."""
+        content: JSON = {"text": text, "reply_to_message": dict(message)}
+        return await self._do(self.chat, lambda: self.queue_message(content), timeout)
+
     async def says_in(
         self, group: FakeGroup, text: str, *, timeout: float | None = None
     ) -> list[JSON]:

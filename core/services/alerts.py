@@ -34,6 +34,9 @@ from core.services.notices import do_notify
 from core.services.talk import coach_of, do_open_talk
 
 SAFE_ANSWERS = ("safe", "unsafe")
+# The kinds raised by what the young person wrote, and all kinds, most urgent first.
+WORDS = (AlertKind.CRISIS_WORDS, AlertKind.ABUSE)
+URGENCY = [AlertKind.CRISIS_WORDS, AlertKind.ABUSE, AlertKind.LOW_WELLBEING]
 
 
 @dataclass(frozen=True)
@@ -217,8 +220,10 @@ def do_raise_alert(
     """
     alert = open_alert(session, youth_id=row_id(youth))
     if alert is not None:
-        if kind == AlertKind.CRISIS_WORDS:
-            alert.kind, alert.text, alert.detail = kind, text, detail
+        if kind in WORDS:  # new words: the bot stands in again until a coach answers
+            if URGENCY.index(kind) <= URGENCY.index(AlertKind(alert.kind)):
+                alert.kind = kind
+            alert.text, alert.detail = text, detail
             alert.answered_at = None
             session.add(alert)
         do_audit(session, actor="system", action="safety.alert_again", youth_id=youth.id)

@@ -172,3 +172,19 @@ def do_assign_youth(session: Session, *, by: Coach, youth: Youth, coach: Coach |
         youth_id=youth.id,
         detail=f"{before} -> {after}",
     )
+
+
+def do_record_under_18(
+    session: Session, *, coach: Coach, youth: Youth, under_18: bool | None
+) -> None:
+    """A coach records whether the young person is under 18 (None: not known)."""
+    youth.under_18 = under_18
+    session.add(youth)
+    do_audit(
+        session,
+        actor="coach",
+        action="youth.under_18",
+        coach_id=coach.id,
+        youth_id=youth.id,
+        detail={True: "yes", False: "no", None: "unknown"}[under_18],
+    )

@@ -231,3 +231,32 @@ async def test_own_coach_off_and_a_colleague_at_work_the_colleague_is_told(polku
     replies = await youth.says("i want to kill myself")
     assert said(replies, "I'm a bot, so I told the coaches right away.")
     assert not said(replies, "Maija")  # Maija is off: she is not promised
+
+
+ABUSE_WORDS = {"fi": "isäpuoli löi mua taas", "sv": "han slog mig igen", "en": "i got hit again"}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+async def test_an_abuse_disclosure_gets_help_for_violence_not_the_suicide_line(polku, language):
+    coach = coach_with_hours(polku, ALWAYS)
+    youth = await polku.onboarded("Aino", language)
+    assign(polku, youth, coach)
+    replies = await youth.says(ABUSE_WORDS[language])
+    offered = [label for reply in replies for label in buttons(reply)]
+    assert any("080 005 005" in label for label in offered)  # Nollalinja
+    assert not any("MIELI" in label for label in offered)  # not answered as a suicide risk
+    assert [a.kind for a in alerts(polku)] == ["abuse"]
+
+
+async def test_for_a_minor_the_coach_is_reminded_of_the_child_welfare_notification(
+    polku, panel_client
+):
+    coach = coach_with_hours(polku, ALWAYS)
+    youth = await polku.onboarded("Aino", "fi")
+    youth_id = assign(polku, youth, coach)
+    await youth.says("isäpuoli löi mua taas")
+    maija = await panel_client("maija")
+    reminder = "consider a child-welfare notification"
+    assert reminder not in urgent_part((await maija.get("/inbox/rows")).text)  # age not known
+    await maija.post(f"/youth/{youth_id}/under_18", {"under_18": "yes"})
+    assert reminder in urgent_part((await maija.get("/inbox/rows")).text)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+import pytest
 from sqlmodel import select
 
 from core.db import transaction
@@ -13,6 +15,7 @@ from core.models import (
     Coach,
     CoachNotice,
     Consent,
+    NoticeKind,
     OutboxStatus,
     Youth,
     utcnow,
@@ -20,14 +23,19 @@ from core.models import (
 from core.services.appointments import do_answer
 from core.services.notices import (
     LINK_LIFETIME,
+    NoticeError,
     claim_due_notices,
+    do_notify,
     do_redeem_link,
+    do_set_quiet_time,
     do_settle_notice,
     do_start_link,
     do_unlink,
     link_payload,
 )
 from core.services.youth import do_mark_unreachable
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
 
 
 def _coach(session, login: str, chat_id: int | None) -> Coach:
@@ -115,9 +123,9 @@ def test_a_notice_is_claimed_once_retried_while_it_helps_and_dropped_on_unlink(e
         do_mark_unreachable(session, youth=_youth(session, coach))
     now = utcnow()
     with transaction(engine) as session:
-        claimed = claim_due_notices(session, now=now)
+        claimed = claim_due_notices(session, now=now, tz=HELSINKI)
         assert len(claimed) == 1
-        assert claim_due_notices(session, now=now) == []  # a second sender finds nothing
+        assert claim_due_notices(session, now=now, tz=HELSINKI) == []  # a second sender: none
         do_settle_notice(session, notice_id=claimed[0].id, sent=False, transient=True, now=now)
     with transaction(engine) as session:
         notice = session.exec(select(CoachNotice)).one()
@@ -125,3 +133,35 @@ def test_a_notice_is_claimed_once_retried_while_it_helps_and_dropped_on_unlink(e
         do_unlink(session, coach=session.get(Coach, coach.id))
     with transaction(engine) as session:
         assert session.exec(select(CoachNotice)).one().status == OutboxStatus.CANCELLED
+
+
+def test_a_notice_in_the_coachs_quiet_time_waits_unless_urgent_and_on_call(engine):
+    night = datetime(2026, 12, 8, 21, 0, tzinfo=UTC)  # 23.00 in Helsinki
+    with transaction(engine) as session:
+        maija = _coach(session, "maija", chat_id=77)
+        do_set_quiet_time(session, coach=maija, quiet_from="21:00", quiet_until="8:00")
+        youth = _youth(session, maija)
+        do_notify(session, coach=maija, youth=youth, kind=NoticeKind.UNREACHABLE, now=night)
+        pekka = _coach(session, "pekka", chat_id=78)
+        pekka.on_call = True
+        do_set_quiet_time(session, coach=pekka, quiet_from="22:00", quiet_until="07:00")
+        do_notify(session, coach=pekka, youth=youth, kind=NoticeKind.URGENT, now=night)
+    with transaction(engine) as session:
+        claimed = claim_due_notices(session, now=night, tz=HELSINKI)
+        assert [n.coach_id for n in claimed] == [pekka.id]  # on call: urgent goes at once
+        do_settle_notice(session, notice_id=claimed[0].id, sent=True, now=night)
+        waiting = session.exec(select(CoachNotice).where(CoachNotice.coach_id == maija.id)).one()
+        assert waiting.due_at == datetime(2026, 12, 9, 6, 0, tzinfo=UTC)  # 08.00 in Helsinki
+    with transaction(engine) as session:
+        morning = datetime(2026, 12, 9, 6, 0, tzinfo=UTC)
+        assert len(claim_due_notices(session, now=morning, tz=HELSINKI)) == 1
+
+
+def test_a_quiet_time_must_be_two_times(engine):
+    with transaction(engine) as session:
+        maija = _coach(session, "maija", chat_id=None)
+        for wrong in (("21:00", ""), ("later", "8:00"), ("08:00", "08:00")):
+            with pytest.raises(NoticeError):
+                do_set_quiet_time(session, coach=maija, quiet_from=wrong[0], quiet_until=wrong[1])
+        do_set_quiet_time(session, coach=maija, quiet_from="", quiet_until="")
+        assert maija.quiet_from is None
