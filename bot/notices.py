@@ -15,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
@@ -50,8 +51,11 @@ NOTICE_TEXTS = {
     NoticeKind.URGENT: N_("🔴 Urgent: {name} needs a person now."),
     NoticeKind.WAITING: N_("💬 {name} is waiting for your answer."),
     NoticeKind.CANT_COME: N_("📅 {name} can't come to an appointment."),
+    NoticeKind.NEW_TIME: N_("📅 {name} can't come to an appointment and would like a new time."),
     NoticeKind.UNREACHABLE: N_("⚠️ {name} can no longer be reached in Telegram."),
 }
+DIGEST = N_("💬 {count} young people are waiting for your answer.")
+DIGEST_FROM = 3  # waiting young people in one go that become one message
 OPEN_PANEL = N_("Open in Polku")
 LINKED = N_("✅ Linked. {name}, Polku's notices for you come to this chat.")
 NOT_LINKED = N_("This link is old or used. Make a new one in Polku's panel.")
@@ -70,6 +74,9 @@ class _Outgoing:
     coach_id: int
     text: str
     page: str  # the panel path to open
+    kind: NoticeKind
+    # Further notices this one message stands for (a digest); settled with it.
+    also: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -202,7 +209,8 @@ def _render(session: Session, now: datetime, settings: Settings) -> list[_Outgoi
         name = (youth.first_name if youth else None) or _(_YOUTH_FALLBACK)
         page = f"/youth/{youth.id}/chat" if youth is not None else "/"
         text = _(NOTICE_TEXTS[NoticeKind(notice.kind)]).format(name=name)
-        outgoing.append(_Outgoing(notice_id, channel, address, row_id(coach), text, page))
+        kind = NoticeKind(notice.kind)
+        outgoing.append(_Outgoing(notice_id, channel, address, row_id(coach), text, page, kind))
     return outgoing
 
 
@@ -234,7 +242,26 @@ async def send_notices(context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         if not outgoing:
             return
-        await asyncio.gather(*(_deliver(context, settings, engine, item) for item in outgoing))
+        messages = _with_digests(outgoing, settings)
+        await asyncio.gather(*(_deliver(context, settings, engine, item) for item in messages))
+
+
+def _with_digests(outgoing: list[_Outgoing], settings: Settings) -> list[_Outgoing]:
+    """Several young people waiting for one coach at once become one message: "💬 4 young
+    people are waiting for your answer." (a phone buzzing four times helps nobody)."""
+    waiting: dict[tuple[int, NoticeChannel], list[_Outgoing]] = defaultdict(list)
+    for item in outgoing:
+        if item.kind == NoticeKind.WAITING:
+            waiting[(item.coach_id, item.channel)].append(item)
+    digested = {id(i) for items in waiting.values() if len(items) >= DIGEST_FROM for i in items}
+    messages = [item for item in outgoing if id(item) not in digested]
+    _ = gettext_for(settings.panel_language).gettext
+    for items in waiting.values():
+        if len(items) >= DIGEST_FROM:
+            text = _(DIGEST).format(count=len(items))
+            others = tuple(i.notice_id for i in items[1:])
+            messages.append(replace(items[0], text=text, page="/", also=others))
+    return messages
 
 
 async def _deliver(
@@ -284,15 +311,17 @@ def _send_mail(settings: Settings, item: _Outgoing) -> _Result:
 def _settle(engine: Engine, item: _Outgoing, result: _Result) -> None:
     with transaction(engine) as session:
         now = utcnow()
-        do_settle_notice(
-            session,
-            notice_id=item.notice_id,
-            sent=result.sent,
-            error=result.error,
-            transient=result.transient,
-            now=now,
-            telegram_message_id=result.message_id,
-        )
+        for notice_id in (item.notice_id, *item.also):
+            do_settle_notice(
+                session,
+                notice_id=notice_id,
+                sent=result.sent,
+                error=result.error,
+                transient=result.transient,
+                now=now,
+                # a digest names nobody: a reply to it cannot answer one young person
+                telegram_message_id=None if item.also else result.message_id,
+            )
         if result.gone:
             coach = session.get(Coach, item.coach_id)
             if coach is not None and coach.telegram_chat_id == item.address:

@@ -30,7 +30,7 @@ from bot.notices import send_soon
 from bot.replies import answer_tap
 from bot.runtime import DETECTOR_KEY, FALLBACK_KEY, run_db, settings_of
 from bot.turn import Turn, take_turn, tap_data
-from core.crisis import ABUSE, SELF_HARM, Detector, Hit
+from core.crisis import ABUSE, SELF_HARM, Detector, Hit, may_join
 from core.crisis_resources import load_resources
 from core.i18n import N_, gettext_for
 from core.models import AlertKind, Youth, row_id, utcnow
@@ -142,7 +142,7 @@ def _crisis_hit(context: ContextTypes.DEFAULT_TYPE, text: str, at: datetime) -> 
     memory = context.chat_data if context.chat_data is not None else {}
     previous: _Previous | None = memory.get(PREVIOUS_KEY)
     if hit is None and previous is not None and not previous.alerted:
-        if timedelta(0) <= at - previous.at <= SPLIT_WINDOW:
+        if timedelta(0) <= at - previous.at <= SPLIT_WINDOW and may_join(previous.text, text):
             hit = detector.find(f"{previous.text} {text}")
     memory[PREVIOUS_KEY] = _Previous(text, at, hit is not None)
     return hit

@@ -28,6 +28,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from core.i18n import is_own_text
+
 PHRASES_DIR = Path(__file__).resolve().parent.parent / "safety" / "phrases"
 SELF_HARM = "self_harm"
 ABUSE = "abuse"
@@ -273,3 +275,10 @@ class Detector:
             if hit is not None:
                 return hit
         return None
+
+
+def may_join(previous: str, text: str) -> bool:
+    """Whether two messages may be read as one split sentence: never when either is a command,
+    a tapped button or one of Polku's own texts ("📅 Omat tapaamiset" then "📝 Itsearviointi"
+    is two taps, not "tapa itse")."""
+    return not is_own_text(previous) and not is_own_text(text)

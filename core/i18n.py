@@ -45,3 +45,22 @@ def gettext_for(language: str | None) -> gettext.NullTranslations:
 def all_translations(msgid: str) -> set[str]:
     """The msgid as it reads in every language (to recognise a tapped keyboard label)."""
     return {translator(lang).gettext(msgid) for lang in LANGUAGES}
+
+
+@cache
+def own_texts() -> frozenset[str]:
+    """Every text Polku writes or puts on a button, in every language, as typed back to it
+    (lower case, trimmed): a tapped menu label arrives as such a text."""
+    texts: set[str] = set()
+    for language in LANGUAGES:
+        catalog: dict[object, str] = getattr(translator(language), "_catalog", {})
+        for msgid, msgstr in catalog.items():
+            if isinstance(msgid, str) and msgid:
+                texts.update({msgid.strip().lower(), msgstr.strip().lower()})
+    return frozenset(texts)
+
+
+def is_own_text(text: str) -> bool:
+    """A command, or one of Polku's own texts or button labels (not the young person's words)."""
+    cleaned = text.strip().lower()
+    return cleaned.startswith("/") or cleaned in own_texts()

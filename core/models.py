@@ -348,6 +348,7 @@ class NoticeKind(StrEnum):
     URGENT = "urgent"  # an urgent alert was raised to this coach
     WAITING = "waiting"  # their young person waits for an answer
     CANT_COME = "cant_come"  # a young person cannot come to an appointment
+    NEW_TIME = "new_time"  # … and would like a new time
     UNREACHABLE = "unreachable"  # a young person blocked the bot
 
 

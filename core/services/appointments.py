@@ -246,7 +246,8 @@ def do_answer(
     coach = session.get(Coach, appointment.coach_id) if appointment.coach_id else None
     if declined_now and coach is not None:
         youth = session.get(Youth, appointment.youth_id)
-        do_notify(session, coach=coach, youth=youth, kind=NoticeKind.CANT_COME, now=utcnow())
+        kind = NoticeKind.NEW_TIME if wants_new_time else NoticeKind.CANT_COME
+        do_notify(session, coach=coach, youth=youth, kind=kind, now=utcnow())
     do_audit(
         session,
         actor="youth",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
@@ -30,6 +31,8 @@ from core.models import (
 )
 
 OPEN = (AssessmentStatus.IN_PROGRESS, AssessmentStatus.PAUSED)
+# The initial mapping's question about age, and its answer for a minor.
+AGE_QUESTION, UNDER_18 = "age", "under_18"
 
 
 def access_open_assessment(session: Session, *, youth: Youth) -> Assessment | None:
@@ -76,12 +79,25 @@ def do_answer(
         assessment.status = AssessmentStatus.FINISHED
         assessment.finished_at = utcnow()
         assessment.score = score(dialogue, state.answers)[0]
+        _note_age(session, assessment=assessment, answers=state.answers)
     elif isinstance(screen, Paused):
         assessment.status = AssessmentStatus.PAUSED
     else:
         assessment.status = AssessmentStatus.IN_PROGRESS
     session.add(assessment)
     return screen
+
+
+def _note_age(session: Session, *, assessment: Assessment, answers: dict[str, Any]) -> None:
+    """The initial mapping's age answer says whether the young person is under 18 (an abuse
+    alert about a minor reminds the coach of the child-welfare notification)."""
+    age = answers.get(AGE_QUESTION)
+    if age is None:
+        return
+    youth = session.get(Youth, assessment.youth_id)
+    if youth is not None:
+        youth.under_18 = age == UNDER_18
+        session.add(youth)
 
 
 def _store_answers(

@@ -272,3 +272,6 @@ async def test_initial_mapping_answers_are_kept_for_the_coach(polku):
     by_id = {r.question_id: r for r in rows}
     assert by_id[mapping.questions[0].id].choices == [mapping.questions[0].options[0].value]
     assert by_id[multi[0].id].choices == [multi[0].options[0].value]
+    assert by_id["age"].choices == ["under_18"]  # the first button, "15–17"
+    with Session(polku.engine) as session:
+        assert session.exec(select(Youth.under_18)).one() is True  # known to be a minor

@@ -15,10 +15,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import select
 
-from bot.notices import LINKED, NOT_LINKED, NOTICE_TEXTS, PANEL_ONLY, SENT_TO
+from bot.notices import DIGEST, LINKED, NOT_LINKED, NOTICE_TEXTS, PANEL_ONLY, SENT_TO
 from core.db import transaction
 from core.i18n import gettext_for
-from core.models import Coach, CoachNotice, NoticeKind, TelegramLinkCode, Youth
+from core.models import Coach, CoachNotice, NoticeKind, TelegramLinkCode, Youth, utcnow
+from core.services.notices import do_notify
 from tests.bot.conftest import assign, coach_with_hours
 from tests.bot.transcript import said
 
@@ -223,3 +224,18 @@ async def test_a_coach_writing_in_the_notices_chat_is_never_taken_for_a_young_pe
 def _youth_id(polku) -> int:
     with transaction(polku.engine) as session:
         return session.exec(select(Youth.id)).one()
+
+
+async def test_many_young_people_waiting_at_once_come_as_one_digest(polku, panel_client):
+    coach, _maija, phone = await linked_coach(polku, panel_client)
+    names = ["Aino", "Ben", "Cai", "Dana"]
+    for name in names:
+        assign(polku, await polku.onboarded(name, "en"), coach)
+    before = len(phone.inbox)
+    with transaction(polku.engine) as session:  # four wait for Maija in the same moment
+        maija = session.get(Coach, coach.id)
+        for youth in session.exec(select(Youth)).all():
+            do_notify(session, coach=maija, youth=youth, kind=NoticeKind.WAITING, now=utcnow())
+    digest = coach_text(polku, DIGEST, count="4")
+    await polku.standin.wait_until(lambda: said(phone.inbox, digest), timeout=10)
+    assert len(phone.inbox) == before + 1  # one message, not four

@@ -8,8 +8,10 @@ from datetime import datetime
 import pytest
 from sqlmodel import select
 
+from bot.safety import TOLD_COACH, TOLD_COACHES
 from core.db import transaction
-from core.models import Alert, AuditEvent, Youth
+from core.i18n import gettext_for
+from core.models import Alert, AlertRecipient, AuditEvent, Coach, Youth
 from tests.bot.conftest import assign, coach_with_hours
 from tests.bot.transcript import buttons, said
 
@@ -260,3 +262,39 @@ async def test_for_a_minor_the_coach_is_reminded_of_the_child_welfare_notificati
     assert reminder not in urgent_part((await maija.get("/inbox/rows")).text)  # age not known
     await maija.post(f"/youth/{youth_id}/under_18", {"under_18": "yes"})
     assert reminder in urgent_part((await maija.get("/inbox/rows")).text)
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+async def test_own_coach_at_work_is_named_and_told(polku, language):
+    coach = coach_with_hours(polku, ALWAYS)
+    youth = await polku.onboarded("Aino", language)
+    assign(polku, youth, coach)
+    replies = await youth.says(CRISIS_WORDS[language])
+    told = gettext_for(language).gettext(TOLD_COACH).format(name="Maija")
+    assert said(replies, told)
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+async def test_own_coach_off_and_a_coach_on_call_the_coach_on_call_is_told(polku, language):
+    maija = coach_with_hours(polku, off_today())
+    pekka = coach_with_hours(polku, off_today(), login="pekka", name="Pekka")
+    with transaction(polku.engine) as session:
+        row = session.get(Coach, pekka.id)
+        row.on_call = True
+        session.add(row)
+    youth = await polku.onboarded("Aino", language)
+    assign(polku, youth, maija)
+    replies = await youth.says(CRISIS_WORDS[language])
+    assert said(replies, gettext_for(language).gettext(TOLD_COACHES))  # someone answers now
+    assert not said(replies, "Maija")  # off duty: not promised
+    with transaction(polku.engine) as session:
+        reached = session.exec(select(AlertRecipient.coach_id)).all()
+    assert reached == [pekka.id]
+
+
+async def test_two_menu_taps_in_a_row_raise_nothing(polku):
+    youth = await polku.onboarded("Aino", "fi")
+    await youth.says("📅 Omat tapaamiset")
+    replies = await youth.says("📝 Itsearviointi")  # not "tapa … itse"
+    assert not said(replies, "Kiitos, että kerroit")
+    assert alerts(polku) == []

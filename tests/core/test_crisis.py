@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from core.crisis import PHRASES_DIR, Detector
+from core.crisis import PHRASES_DIR, Detector, may_join
 from core.crisis_resources import ResourcesError, load_resources
 
 CORPUS = Path(__file__).parent / "crisis_corpus"
@@ -159,3 +159,25 @@ def test_polkus_own_texts_are_not_crisis_wording(detector, language):
     with open(LOCALES_DIR / language / "LC_MESSAGES" / "polku.po", "rb") as handle:
         texts = [m.string for m in read_po(handle) if m.id and isinstance(m.string, str)]
     assert [t for t in texts if detector.find(t)] == []
+
+
+def _button_labels(language: str) -> list[str]:
+    """The menu and every dialogue answer button, as a young person taps them."""
+    from bot.keyboards import BACK_TO_BOT, MENU_ITEMS
+    from core.dialogs.loader import load_dialogues
+    from core.i18n import gettext_for
+
+    _ = gettext_for(language).gettext
+    labels = [_(item) for item in (*MENU_ITEMS, BACK_TO_BOT)]
+    for dialogue in load_dialogues().values():
+        for question in dialogue.questions:
+            labels += [_(option.label) for option in question.options]
+    return sorted(set(labels))
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_two_taps_are_never_joined_into_crisis_words(detector, language):
+    labels = _button_labels(language)
+    would_alert = [(a, b) for a in labels for b in labels if detector.find(f"{a} {b}") is not None]
+    assert [pair for pair in would_alert if may_join(*pair)] == []
+    assert may_join("sometimes i want to", "die")  # the young person's own words still join

@@ -165,3 +165,20 @@ def test_a_quiet_time_must_be_two_times(engine):
                 do_set_quiet_time(session, coach=maija, quiet_from=wrong[0], quiet_until=wrong[1])
         do_set_quiet_time(session, coach=maija, quiet_from="", quiet_until="")
         assert maija.quiet_from is None
+
+
+def test_cant_come_with_a_wish_for_a_new_time_says_so(engine):
+    with transaction(engine) as session:
+        coach = _coach(session, "maija", chat_id=77)
+        youth = _youth(session, coach)
+        appointment = Appointment(
+            youth_id=youth.id,
+            coach_id=coach.id,
+            kind=AppointmentKind.MEETING,
+            title="Tapaaminen",
+            starts_at=utcnow() + timedelta(days=2),
+        )
+        session.add(appointment)
+        session.flush()
+        do_answer(session, appointment=appointment, coming=False, wants_new_time=True)
+    assert _kinds(engine) == ["new_time"]
