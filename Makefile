@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CATALOGS := $(wildcard locales/*/LC_MESSAGES/polku.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test setup browser migrate lint typecheck contracts pytest i18n bench clean
+.PHONY: run test setup browser migrate lint typecheck contracts pytest i18n model bench clean
 
 run: setup migrate
 	$(BIN)/polku serve
@@ -48,6 +48,10 @@ pytest: setup
 i18n: $(STAMP)
 	$(BIN)/pybabel extract --no-location --omit-header -F babel.cfg -k _ -k N_ -k ngettext:1,2 -o locales/polku.pot core bot admin polku dialogs services
 	$(BIN)/pybabel update --no-fuzzy-matching -D polku -i locales/polku.pot -d locales
+
+# Retrain the crisis model on the development corpora (the fresh sets are never trained on).
+model: setup
+	$(BIN)/python -m core.crisis_model
 
 bench: setup
 	$(BIN)/python -m bench.updates

@@ -33,6 +33,7 @@ from bot.handlers import (
 from bot.inbox import INBOX_KEY, Inbox, inbox_of
 from bot.runtime import DETECTOR_KEY, DIALOGUES_KEY, ENGINE_KEY, FALLBACK_KEY, SETTINGS_KEY
 from core.crisis import PHRASES_DIR, Detector
+from core.crisis_model import CrisisModel
 from core.crisis_resources import load_resources
 from core.dialogs.loader import load_dialogues
 from core.directory import load_directory
@@ -93,7 +94,7 @@ def build_application(settings: Settings, engine: Engine) -> Application:  # typ
     application.bot_data[ENGINE_KEY] = engine
     application.bot_data[SETTINGS_KEY] = settings
     application.bot_data[DIALOGUES_KEY] = load_dialogues()  # a broken file stops start-up
-    detector = Detector.from_folder(PHRASES_DIR)
+    detector = Detector.from_folder(PHRASES_DIR, model=CrisisModel.load())
     application.bot_data[DETECTOR_KEY] = detector
     inbox = Inbox(application, engine)
     inbox.fallback = CrisisFallback(application, detector, is_handled=inbox.is_handled)
@@ -172,6 +173,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     add(CallbackQueryHandler(assessment.on_later, pattern=r"^nudge:later$"))
     add(CallbackQueryHandler(talk.open_talk, pattern=r"^coach:talk$"))
     add(CallbackQueryHandler(safety.on_safe_answer, pattern=r"^safe:(yes|no)$"))
+    add(CallbackQueryHandler(safety.on_check_in_answer, pattern=r"^checkin:(ok|low|help):"))
     add(CallbackQueryHandler(safety.on_resource_tap, pattern=r"^sos:"))
     add(
         CallbackQueryHandler(

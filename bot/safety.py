@@ -27,10 +27,10 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.appointment_text import when_text
 from bot.notices import send_soon
-from bot.replies import answer_tap
+from bot.replies import answer_tap, remove_buttons
 from bot.runtime import DETECTOR_KEY, FALLBACK_KEY, run_db, settings_of
 from bot.turn import Turn, take_turn, tap_data
-from core.crisis import ABUSE, SELF_HARM, Detector, Hit, may_join
+from core.crisis import ABUSE, NOTHING, SELF_HARM, Assessment, Detector, may_join
 from core.crisis_resources import load_resources
 from core.i18n import N_, gettext_for
 from core.models import AlertKind, Youth, row_id, utcnow
@@ -41,6 +41,7 @@ from core.services.alerts import (
     reach_of,
     waiting_alert,
 )
+from core.services.audit import do_audit
 
 if TYPE_CHECKING:
     from bot.crisis_fallback import CrisisFallback  # it imports the texts below
@@ -68,6 +69,15 @@ WAITING_OFF = N_("{name} reads this {when}. In danger now? Call 112.")
 WAITING_OFF_QUEUE = N_("A coach reads this {when}. In danger now? Call 112.")
 LOW_WELLBEING_OFF = N_("I let {name} know too. {name} is back at work {when}.")
 LOW_WELLBEING_OFF_QUEUE = N_("I let the coaches know too. They are back at work {when}.")
+
+# Tier 2: a gentle question instead of the crisis flow.
+CHECK_IN = N_("That sounds heavy. How are you right now?")
+CHECK_IN_OK = N_("I'm OK")
+CHECK_IN_LOW = N_("Not really")
+CHECK_IN_HELP = N_("I need help now")
+CHECK_IN_OK_REPLY = N_("Good. I'm here whenever you want to talk, and so is your coach.")
+CHECK_IN_KEY = "safety_check_in_at"
+CHECK_IN_EVERY = timedelta(hours=4)
 
 SPLIT_WINDOW = timedelta(minutes=3)
 PREVIOUS_KEY = "safety_previous_text"
@@ -135,17 +145,19 @@ def resource_buttons(language: str, kind: str = SELF_HARM) -> InlineKeyboardMark
     return InlineKeyboardMarkup(rows)
 
 
-def _crisis_hit(context: ContextTypes.DEFAULT_TYPE, text: str, at: datetime) -> Hit | None:
-    """The phrase found in this text, or in the previous text and this one together."""
+def _assess(context: ContextTypes.DEFAULT_TYPE, text: str, at: datetime) -> Assessment:
+    """How this text reads, or the previous text and this one together (a split sentence)."""
     detector = detector_of(context)
-    hit = detector.find(text)
+    found = detector.assess(text)
     memory = context.chat_data if context.chat_data is not None else {}
     previous: _Previous | None = memory.get(PREVIOUS_KEY)
-    if hit is None and previous is not None and not previous.alerted:
+    if found.tier != 1 and previous is not None and not previous.alerted:
         if timedelta(0) <= at - previous.at <= SPLIT_WINDOW and may_join(previous.text, text):
-            hit = detector.find(f"{previous.text} {text}")
-    memory[PREVIOUS_KEY] = _Previous(text, at, hit is not None)
-    return hit
+            joined = detector.assess(f"{previous.text} {text}")
+            if joined.tier == 1:  # two ordinary lines are not made a check-in together
+                found = joined
+    memory[PREVIOUS_KEY] = _Previous(text, at, found.tier == 1)
+    return found
 
 
 async def watch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -154,7 +166,8 @@ async def watch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None or update.effective_chat is None:
         return
     text = message.text or message.caption
-    hit = _crisis_hit(context, text, message.date) if text else None
+    found = _assess(context, text, message.date) if text else NOTHING
+    hit = found if found.tier == 1 else None
     if hit is None and update.message is None:
         return  # an edit without crisis wording: no new message to answer
     tz = settings_of(context).tz
@@ -172,6 +185,8 @@ async def watch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await fallback.answer_now(update)
         raise
     if turn.result is None:
+        if found.tier == 2 and update.message is not None:
+            await _check_in(turn, found)
         return
     if hit is not None:
         if turn.result.new_alert:
@@ -185,7 +200,7 @@ async def watch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def _raise_or_look(
-    session: Session, youth: Youth, *, text: str | None, hit: Hit | None, tz: ZoneInfo
+    session: Session, youth: Youth, *, text: str | None, hit: Assessment | None, tz: ZoneInfo
 ) -> _Alerting | None:
     """Raise the alert for a hit; otherwise find an alert still waiting for a human."""
     new_alert = False
@@ -196,7 +211,7 @@ def _raise_or_look(
             youth=youth,
             kind=AlertKind.ABUSE if hit.kind == ABUSE else AlertKind.CRISIS_WORDS,
             text=text,
-            detail=f"{hit.language}: {hit.phrase}",
+            detail=hit.reason,
             now=utcnow(),
             tz=tz,
         )
@@ -233,6 +248,66 @@ async def _answer_waiting(turn: Turn[object], alerting: _Alerting) -> None:
     """Never silent while waiting for a human: say a person knows, with the resources."""
     text = truthful(turn.language, alerting.reach, WAITING, settings_of(turn.context).tz)
     await turn.say(text, reply_markup=resource_buttons(turn.language, alerting.kind))
+
+
+async def _check_in(turn: Turn[object], found: Assessment) -> None:
+    """Tier 2, wording that may mean a crisis: one gentle question with answer buttons and the
+    resources quietly below, at most once in CHECK_IN_EVERY (unless it escalates)."""
+    memory = turn.context.chat_data if turn.context.chat_data is not None else {}
+    now = utcnow()
+    last: datetime | None = memory.get(CHECK_IN_KEY)
+    if last is not None and now - last < CHECK_IN_EVERY:
+        return
+    youth_id = turn.youth_id
+
+    def note(session: Session) -> bool:
+        """Audit the check-in (the coach sees it there and in the chat); none during a talk,
+        where a coach reads every word anyway."""
+        youth = session.get(Youth, youth_id) if youth_id is not None else None
+        if youth is None or youth.talk_opened_at is not None:
+            return False
+        do_audit(
+            session,
+            actor="system",
+            action="safety.check_in",
+            youth_id=youth_id,
+            detail=found.reason,
+        )
+        return True
+
+    if not await run_db(turn.context, note):
+        return
+    memory[CHECK_IN_KEY] = now
+    answers = [
+        [InlineKeyboardButton(turn._(label), callback_data=f"checkin:{value}:{found.kind}")]
+        for value, label in (("ok", CHECK_IN_OK), ("low", CHECK_IN_LOW), ("help", CHECK_IN_HELP))
+    ]
+    resources = resource_buttons(turn.language, found.kind).inline_keyboard
+    await turn.say(turn._(CHECK_IN), reply_markup=InlineKeyboardMarkup([*answers, *resources]))
+    raise ApplicationHandlerStop  # the question is the answer to this message
+
+
+async def on_check_in_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """ "I'm OK" is thanked; "Not really" and "I need help now" become a tier-1 alert."""
+    _, answer, kind = tap_data(update).split(":")
+    await answer_tap(update)
+    await remove_buttons(update)
+    if answer == "ok":
+        thanked = await take_turn(update, context)
+        await thanked.say(thanked._(CHECK_IN_OK_REPLY))
+        return
+    tz = settings_of(context).tz
+    escalated = Assessment(1, ABUSE if kind == ABUSE else SELF_HARM, f"check-in: {answer}")
+    turn = await take_turn(
+        update,
+        context,
+        lambda session, youth: _raise_or_look(session, youth, text=None, hit=escalated, tz=tz),
+    )
+    if turn.result is None:
+        return
+    if turn.result.new_alert:
+        send_soon(context)
+    await _answer_crisis(turn, turn.result)
 
 
 async def on_safe_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

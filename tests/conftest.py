@@ -68,11 +68,26 @@ def served(tmp_path: Path, database_url: str) -> Iterator[Served]:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Print the crisis-detection figures measured by tests/core/test_crisis.py."""
-    from tests.core.test_crisis import FIGURES
+    from tests.core.test_crisis import FIGURES, TIER_FIGURES
 
+    write = terminalreporter.write_line
+    if TIER_FIGURES:
+        terminalreporter.section("crisis wording in tiers (lists + model): v2 corpora")
+        write(
+            f"{'corpus':<17} {'lang':<4} {'T1 self-harm':>14} {'T1 abuse':>14} "
+            f"{'T1 false alarms':>16} {'T1+2 recall':>14} {'T2 on negatives':>16}"
+        )
+        for t in TIER_FIGURES:
+            cells = [
+                f"{a / b:6.1%} ({a}/{b})" if b else "–"
+                for a, b in (t.self_harm, t.abuse, t.false_alarms, t.tier_12, t.tier_2_on_negatives)
+            ]
+            write(
+                f"{t.corpus:<17} {t.language:<4} {cells[0]:>14} {cells[1]:>14} "
+                f"{cells[2]:>16} {cells[3]:>14} {cells[4]:>16}"
+            )
     if not FIGURES:
         return
-    write = terminalreporter.write_line
     terminalreporter.section("crisis wording: recall and false alarms")
     write(f"{'corpus':<12} {'lang':<4} {'recall':>16} {'false alarms':>16}")
     for f in FIGURES:

@@ -298,3 +298,56 @@ async def test_two_menu_taps_in_a_row_raise_nothing(polku):
     replies = await youth.says("📝 Itsearviointi")  # not "tapa … itse"
     assert not said(replies, "Kiitos, että kerroit")
     assert alerts(polku) == []
+
+
+class _Unsure:
+    """A stand-in model that reads one sentence as maybe self-harm (tier 2), nothing else."""
+
+    def __init__(self, sentence: str) -> None:
+        self.sentence = sentence
+
+    def read(self, text: str):
+        from core.crisis_model import Reading
+
+        return Reading("self_harm", 0.6 if text == self.sentence else 0.01)
+
+
+UNSURE = {
+    "fi": "kaikki on vaan niin raskasta",
+    "sv": "allt känns bara så tungt",
+    "en": "everything is just so heavy",
+}
+CHECK_IN_ANSWERS = {
+    "fi": ("Ihan ok", "Ei oikein", "Tarviin apua nyt"),
+    "sv": ("Jag är okej", "Inte riktigt", "Jag behöver hjälp nu"),
+    "en": ("I'm OK", "Not really", "I need help now"),
+}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+@pytest.mark.parametrize("answer", [0, 1, 2], ids=["ok", "not_really", "help_now"])
+async def test_uncertain_words_get_one_gentle_check_in_and_its_answers(polku, language, answer):
+    from bot.runtime import DETECTOR_KEY
+    from bot.safety import CHECK_IN, CHECK_IN_HELP, CHECK_IN_LOW, CHECK_IN_OK, CHECK_IN_OK_REPLY
+
+    polku.application.bot_data[DETECTOR_KEY].model = _Unsure(UNSURE[language])
+    coach = coach_with_hours(polku, ALWAYS)
+    youth = await polku.onboarded("Aino", language)
+    assign(polku, youth, coach)
+    _ = gettext_for(language).gettext
+    replies = await youth.says(UNSURE[language])
+    assert said(replies, _(CHECK_IN))
+    labels = buttons(replies[-1])
+    answers = [_(CHECK_IN_OK), _(CHECK_IN_LOW), _(CHECK_IN_HELP)]
+    assert labels[:3] == answers
+    assert any("112" in label for label in labels[3:])  # the resources, quietly below
+    assert alerts(polku) == []  # not an alert yet
+    tapped = await youth.taps(answers[answer])
+    if answer == 0:
+        assert alerts(polku) == []
+        assert said(tapped, _(CHECK_IN_OK_REPLY))
+    else:  # "Not really" and "I need help now" become the crisis flow and an urgent alert
+        assert [a.kind for a in alerts(polku)] == ["crisis_words"]
+        assert said(tapped, _(TOLD_COACH).format(name="Maija"))
+    again = await youth.says(UNSURE[language])  # at most one check-in in a few hours
+    assert not said(again, _(CHECK_IN))

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from core.crisis import PHRASES_DIR, Detector, may_join
+from core.crisis_model import CrisisModel, read_corpus
 from core.crisis_resources import ResourcesError, load_resources
 
 CORPUS = Path(__file__).parent / "crisis_corpus"
@@ -181,3 +182,58 @@ def test_two_taps_are_never_joined_into_crisis_words(detector, language):
     would_alert = [(a, b) for a in labels for b in labels if detector.find(f"{a} {b}") is not None]
     assert [pair for pair in would_alert if may_join(*pair)] == []
     assert may_join("sometimes i want to", "die")  # the young person's own words still join
+
+
+@dataclass(frozen=True)
+class TierFigures:
+    """Tier figures of one corpus file (the v2 sets are labelled self-harm / abuse / neither)."""
+
+    corpus: str
+    language: str
+    self_harm: tuple[int, int]  # tier-1 caught, all
+    abuse: tuple[int, int]
+    false_alarms: tuple[int, int]  # tier 1 on negatives
+    tier_12: tuple[int, int]  # tier 1 or 2 on positives
+    tier_2_on_negatives: tuple[int, int]
+
+
+TIER_FIGURES: list[TierFigures] = []  # printed by tests/conftest.py at the end of the run
+V2 = {"development (v2)": CORPUS / "v2" / "dev", "fresh (v2)": CORPUS / "v2" / "fresh"}
+
+
+@pytest.fixture(scope="module")
+def tiered() -> Detector:
+    return Detector.from_folder(PHRASES_DIR, model=CrisisModel.load())
+
+
+@pytest.mark.parametrize("corpus", V2)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_tiers_on_the_v2_corpora(tiered, corpus, language):
+    """Measured, printed, and held to what the development set was trained for; the fresh set
+    is never tuned on, its figures are reported as they are."""
+    rows = read_corpus(V2[corpus] / f"{language}.tsv")
+    counts = {"self_harm": [0, 0], "abuse": [0, 0], "neither": [0, 0, 0]}
+    tier_12 = [0, 0]
+    for label, text in rows:
+        found = tiered.assess(text)
+        counts[label][1] += 1
+        if label == "neither":
+            counts[label][0] += found.tier == 1
+            counts[label][2] += found.tier == 2
+        else:
+            counts[label][0] += found.tier == 1
+            tier_12[0] += found.tier >= 1
+            tier_12[1] += 1
+    negatives = counts["neither"]
+    figures = TierFigures(
+        corpus,
+        language,
+        (counts["self_harm"][0], counts["self_harm"][1]),
+        (counts["abuse"][0], counts["abuse"][1]),
+        (negatives[0], negatives[1]),
+        (tier_12[0], tier_12[1]),
+        (negatives[2], negatives[1]),
+    )
+    TIER_FIGURES.append(figures)
+    if corpus.startswith("development"):
+        assert figures.tier_12[0] / figures.tier_12[1] >= 0.97
