@@ -1,7 +1,7 @@
 """Crisis wording answered within a second: the time from a young person's crisis message until
-Polku's crisis answer ("Kiitos, että kerroit …") has arrived, beside an ordinary menu tap
-(❓ Apua) in the same run, one at a time and many at once; then the detector alone, per
-message on one core, over the whole crisis corpus.
+Polku's crisis answer ("Kiitos, että kerroit …"; outside office hours "Kiitos, kun kerroit …")
+has arrived, beside an ordinary menu tap (❓ Apua) in the same run, one at a time and many at
+once; then the detector alone, per message on one core, over the whole crisis corpus.
 
     python -m bench.safety [--youths 100] [--database-url URL]
 
@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.harness import DEFAULT_POSTGRES, ChatWatch, kind_of, percentile, with_text
+from bench.harness import DEFAULT_POSTGRES, Answer, ChatWatch, kind_of, percentile
 from bench.updates import (
     Conversation,
     Result,
@@ -41,16 +41,30 @@ from core.crisis_model import CrisisModel
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "core" / "crisis_corpus"
 TARGET_MS = 20.0  # the detector's budget per message on one core
 
-BASELINE = ("❓ Apua (baseline)", "❓ Apua", "botti")  # help: "… Olen botti, …" ends the answer
-CRISIS = ("crisis message", "mä en jaksa elää enää", "Kiitos, että kerroit")
+# (row name, the message, fragments of which any one in a bot message is the answer)
+BASELINE = ("❓ Apua (baseline)", "❓ Apua", ("botti",))  # help ends "… Olen botti, …"
+# In a coach's office hours "Kiitos, että kerroit. Olen botti, …"; outside them the crisis
+# answer reads "Kiitos, kun kerroit. Nyt kukaan ei ole töissä: …" instead.
+CRISIS = (
+    "crisis message",
+    "mä en jaksa elää enää",
+    ("Kiitos, että kerroit", "Kiitos, kun kerroit"),
+)
 
 
-def one_message(text: str, expect: str) -> Conversation:
-    """Reach the menu untimed, then time one message until the answer with `expect` arrives."""
+def with_any_text(fragments: tuple[str, ...]) -> Answer:
+    return lambda entries: any(
+        fragment in (e.message.get("text") or "") for e in entries for fragment in fragments
+    )
+
+
+def one_message(text: str, expect: tuple[str, ...]) -> Conversation:
+    """Reach the menu untimed, then time one message until a bot message with one of the
+    `expect` fragments has arrived."""
 
     async def conversation(watch: ChatWatch, youth: FakeUser, timings: Timings) -> None:
         await polku_conversation(watch, youth, None)
-        await step(watch, youth, lambda: youth.queue_text(text), with_text(expect), timings)
+        await step(watch, youth, lambda: youth.queue_text(text), with_any_text(expect), timings)
 
     return conversation
 
