@@ -134,7 +134,7 @@ async def main(youths: int, database_url: str | None) -> None:
     kind = "SQLite"
     with tempfile.TemporaryDirectory() as folder:
         for load, concurrency in (("one at a time", 1), (f"{youths} at once", youths)):
-            group = []
+            group: list[Result] = []
             for name, text, expect in (BASELINE, CRISIS):
                 label = f"{len(groups)}_{len(group)}"
                 with fresh_database(folder, f"safety_{label}", database_url) as url:

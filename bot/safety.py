@@ -41,7 +41,9 @@ from core.services.alerts import (
     reach_of,
     waiting_alert,
 )
+from core.services.assessments import recently_low_wellbeing
 from core.services.audit import do_audit
+from core.services.youth import access_youth_by_telegram_id
 
 if TYPE_CHECKING:
     from bot.crisis_fallback import CrisisFallback  # it imports the texts below
@@ -77,6 +79,8 @@ CHECK_IN_LOW = N_("Not really")
 CHECK_IN_HELP = N_("I need help now")
 CHECK_IN_OK_REPLY = N_("Good. I'm here whenever you want to talk, and so is your coach.")
 CHECK_IN_KEY = "safety_check_in_at"
+MILD_KEY = "safety_mild_signals"  # when the recent weak signals came (in memory only)
+MILD_IN_A_ROW, MILD_WINDOW = 3, timedelta(minutes=30)
 CHECK_IN_EVERY = timedelta(hours=4)
 
 SPLIT_WINDOW = timedelta(minutes=3)
@@ -167,6 +171,8 @@ async def watch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     text = message.text or message.caption
     found = _assess(context, text, message.date) if text else NOTHING
+    if found.mild and update.message is not None:
+        found = await _weigh_mild(update, context, found, message.date)
     hit = found if found.tier == 1 else None
     if hit is None and update.message is None:
         return  # an edit without crisis wording: no new message to answer
@@ -248,6 +254,31 @@ async def _answer_waiting(turn: Turn[object], alerting: _Alerting) -> None:
     """Never silent while waiting for a human: say a person knows, with the resources."""
     text = truthful(turn.language, alerting.reach, WAITING, settings_of(turn.context).tz)
     await turn.say(text, reply_markup=resource_buttons(turn.language, alerting.kind))
+
+
+async def _weigh_mild(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, found: Assessment, at: datetime
+) -> Assessment:
+    """A weak signal becomes tier 2 when it is the third in MILD_WINDOW, or comes within two
+    weeks of a low WHO-5 (core.services.assessments.recently_low_wellbeing)."""
+    memory = context.chat_data if context.chat_data is not None else {}
+    recent = [t for t in memory.get(MILD_KEY, []) if at - t <= MILD_WINDOW] + [at]
+    memory[MILD_KEY] = recent
+    if len(recent) >= MILD_IN_A_ROW:
+        return Assessment(2, found.kind, f"{len(recent)} mild signals", found.probability)
+    user = update.effective_user
+    if user is None:
+        return found
+
+    def low_wellbeing(session: Session) -> bool:
+        youth = access_youth_by_telegram_id(session, telegram_user_id=user.id)
+        return youth is not None and recently_low_wellbeing(
+            session, youth_id=row_id(youth), now=utcnow()
+        )
+
+    if await run_db(context, low_wellbeing):
+        return Assessment(2, found.kind, "mild signal after a low WHO-5", found.probability)
+    return found
 
 
 async def _check_in(turn: Turn[object], found: Assessment) -> None:

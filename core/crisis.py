@@ -272,6 +272,7 @@ class Reading(Protocol):
 # held-out set its surest readings (≥ 0.8) were false alarms in 13 % of ordinary messages, where
 # the lists have none; the check-in's "Not really" and "I need help now" escalate anyway.
 TIER2_PROBABILITY = 0.5
+MILD_PROBABILITY = 0.3
 
 
 @dataclass(frozen=True)
@@ -282,6 +283,13 @@ class Assessment:
     tier: int
     kind: str
     reason: str
+    probability: float = 0.0  # the model's reading (0 without a model or after a phrase hit)
+
+    @property
+    def mild(self) -> bool:
+        """A weak signal: nothing on its own, tier 2 when several come in a row or after a
+        low wellbeing score."""
+        return self.tier == 0 and self.probability >= MILD_PROBABILITY
 
 
 NOTHING = Assessment(0, "neither", "")
@@ -322,9 +330,9 @@ class Detector:
         if self.model is None:
             return NOTHING
         reading = self.model.read(text)
-        if reading.probability >= TIER2_PROBABILITY:
-            return Assessment(2, reading.kind, f"model {reading.probability:.2f}")
-        return NOTHING
+        tier = 2 if reading.probability >= TIER2_PROBABILITY else 0
+        reason = f"model {reading.probability:.2f}"
+        return Assessment(tier, reading.kind, reason, reading.probability)
 
     def find(self, text: str) -> Hit | None:
         """The first crisis phrase in the text, in any language, or None."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete
@@ -33,6 +33,8 @@ from core.models import (
 OPEN = (AssessmentStatus.IN_PROGRESS, AssessmentStatus.PAUSED)
 # The initial mapping's question about age, and its answer for a minor.
 AGE_QUESTION, UNDER_18 = "age", "under_18"
+# A mild crisis signal within this long after a WHO-5 at most this low gets a check-in.
+WHO5, LOW_WELLBEING_SCORE, LOW_WELLBEING_DAYS = "who5", 50, timedelta(days=14)
 
 
 def access_open_assessment(session: Session, *, youth: Youth) -> Assessment | None:
@@ -213,3 +215,19 @@ def history(session: Session, *, youth_id: int, dialogue_id: str) -> list[RunSum
             )
         )
     return summaries
+
+
+def recently_low_wellbeing(session: Session, *, youth_id: int, now: datetime) -> bool:
+    """Whether the young person's latest WHO-5 in the last LOW_WELLBEING_DAYS scored at most
+    LOW_WELLBEING_SCORE (below 50 the WHO-5 suggests poor wellbeing)."""
+    latest = session.exec(
+        select(Assessment)
+        .where(
+            Assessment.youth_id == youth_id,
+            Assessment.dialogue_id == WHO5,
+            Assessment.status == AssessmentStatus.FINISHED,
+            col(Assessment.finished_at) >= now - LOW_WELLBEING_DAYS,
+        )
+        .order_by(col(Assessment.finished_at).desc())
+    ).first()
+    return latest is not None and latest.score is not None and latest.score <= LOW_WELLBEING_SCORE

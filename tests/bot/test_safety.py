@@ -351,3 +351,48 @@ async def test_uncertain_words_get_one_gentle_check_in_and_its_answers(polku, la
         assert said(tapped, _(TOLD_COACH).format(name="Maija"))
     again = await youth.says(UNSURE[language])  # at most one check-in in a few hours
     assert not said(again, _(CHECK_IN))
+
+
+class _Mild:
+    """A stand-in model that reads every text as a weak self-harm signal."""
+
+    def read(self, text: str):
+        from core.crisis_model import Reading
+
+        return Reading("self_harm", 0.35)
+
+
+async def test_three_weak_signals_in_a_row_get_a_check_in(polku):
+    from bot.runtime import DETECTOR_KEY
+    from bot.safety import CHECK_IN
+
+    polku.application.bot_data[DETECTOR_KEY].model = _Mild()
+    youth = await polku.onboarded("Aino", "en")
+    first = await youth.says("meh")
+    second = await youth.says("whatever")
+    assert not said(first + second, CHECK_IN)  # one weak signal is nothing on its own
+    assert said(await youth.says("idk anymore"), CHECK_IN)
+    assert alerts(polku) == []
+
+
+async def test_a_weak_signal_after_a_low_wellbeing_score_gets_a_check_in(polku):
+    from bot.runtime import DETECTOR_KEY
+    from bot.safety import CHECK_IN
+    from core.models import Assessment, AssessmentStatus, utcnow
+
+    polku.application.bot_data[DETECTOR_KEY].model = _Mild()
+    youth = await polku.onboarded("Aino", "en")
+    with transaction(polku.engine) as session:
+        row = session.exec(select(Youth).where(Youth.telegram_user_id == youth.id)).one()
+        session.add(
+            Assessment(
+                youth_id=row.id,
+                dialogue_id="who5",
+                dialogue_version=1,
+                state={},
+                status=AssessmentStatus.FINISHED,
+                finished_at=utcnow(),
+                score=36,
+            )
+        )
+    assert said(await youth.says("meh"), CHECK_IN)
