@@ -51,11 +51,20 @@ PANEL_ROUTERS = (
     safety.router,
     updates.router,
 )
+# No inline script or style anywhere (htmx runs without eval; panel.js is a file), nothing
+# framed, forms only to the panel itself.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "media-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
 SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
 }
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 def create_web_app(
@@ -94,6 +103,11 @@ def create_web_app(
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if not request.url.path.startswith("/static/"):
+            # Pages carry young people's data: no browser or proxy may keep a copy.
+            response.headers.setdefault("Cache-Control", "no-store")
+        if request.url.scheme == "https":
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
 
     @app.exception_handler(NotSignedIn)

@@ -53,8 +53,10 @@ def login(
         return _login_page(request, error="expired", status_code=403)
     try:
         signed = do_sign_in(session, login=login, password=password, now=panel_of(request).clock())
-    except SignInError as failed:
-        return _login_page(request, error="locked" if failed.locked else "wrong", status_code=401)
+    except SignInError:
+        # One answer for a wrong password, an unknown login and a locked account, all as slow
+        # as a password check: the page must not tell which logins exist.
+        return _login_page(request, error="wrong", status_code=401)
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -16,6 +18,7 @@ from core.services.audit import do_audit
 _hasher = PasswordHasher()
 LOGIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD_LENGTH = 10
+COMMON_PASSWORDS = Path(__file__).resolve().parent / "common_passwords.txt"
 
 
 class CoachError(ValueError):
@@ -30,15 +33,21 @@ def check_new_coach(
         raise CoachError("login: 2-64 characters, lowercase letters, digits, '.', '_' or '-'")
     if not display_name.strip():
         raise CoachError("display name: young people see it, so it cannot be empty")
-    check_password_rule(password)
+    check_password_rule(password, login=login)
     if role not in {r.value for r in Role}:
         raise CoachError("role: coach or admin")
 
 
-def check_password_rule(password: str) -> None:
-    """Raise CoachError when a new password is too short."""
+def check_password_rule(password: str, *, login: str = "") -> None:
+    """Raise CoachError when a new password would be easy to guess: too short, one of the
+    commonly used ones, the login itself or built from it, or a single character repeated."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise CoachError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+    plain = password.lower()
+    if plain in common_passwords() or len(set(plain)) <= 2:
+        raise CoachError("password: this one is too common or too easy to guess")
+    if login and login.lower() in plain:
+        raise CoachError("password: it must not contain the login")
 
 
 def do_add_coach(
@@ -111,7 +120,7 @@ def do_deactivate_coach(session: Session, *, by: Coach, coach: Coach) -> None:
 
 def do_reset_password(session: Session, *, by: Coach, coach: Coach, password: str) -> None:
     """Give a coach a new password (and lift a lockout); every open session of theirs ends."""
-    check_password_rule(password)
+    check_password_rule(password, login=coach.login)
     coach.password_hash = hash_password(password)
     coach.failed_logins, coach.locked_until = 0, None
     session.add(coach)
@@ -159,3 +168,10 @@ def check_password(coach: Coach, password: str) -> bool:
 def access_coach_by_login(session: Session, *, login: str) -> Coach | None:
     """The active coach with this login, or None."""
     return session.exec(select(Coach).where(Coach.login == login, Coach.active)).first()
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """Passwords of ten characters or more that appear high in public leak lists (lower case)."""
+    lines = COMMON_PASSWORDS.read_text("utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and line[0] != "#")

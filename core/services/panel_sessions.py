@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, or_, update
 from sqlmodel import Session, col
 
 from core.models import Coach, PanelSession, row_id
@@ -54,15 +54,29 @@ _DECOY_HASH = hash_password(secrets.token_urlsafe(16))
 def do_sign_in(session: Session, *, login: str, password: str, now: datetime) -> SignedIn:
     """Check the password and open a session, or raise SignInError (audited either way)."""
     coach = access_coach_by_login(session, login=login.strip().lower())
+    decoy = Coach(login="", display_name="", password_hash=_DECOY_HASH)
     if coach is None:
-        check_password(Coach(login="", display_name="", password_hash=_DECOY_HASH), password)
+        check_password(decoy, password)  # as long as a real check
         do_audit(session, actor="coach", action="panel.sign_in_failed", detail="unknown login")
         raise SignInError(locked=False)
-    if coach.locked_until is not None and coach.locked_until > now:
+    # Take one of the LOCK_AFTER tries atomically BEFORE checking the password, so that
+    # guesses sent in parallel cannot all be checked: the row stays locked (PostgreSQL) or
+    # the database is (SQLite) until this try is settled.
+    took = session.execute(
+        update(Coach)
+        .where(
+            col(Coach.id) == coach.id,
+            col(Coach.failed_logins) < LOCK_AFTER,
+            or_(col(Coach.locked_until).is_(None), col(Coach.locked_until) <= now),
+        )
+        .values(failed_logins=col(Coach.failed_logins) + 1)
+    )
+    session.refresh(coach)
+    if not took.rowcount:  # type: ignore[attr-defined]
+        check_password(decoy, password)  # a locked account answers as slowly as any other
         do_audit(session, actor="coach", action="panel.sign_in_locked", coach_id=coach.id)
         raise SignInError(locked=True)
     if not check_password(coach, password):
-        coach.failed_logins += 1
         locked = coach.failed_logins >= LOCK_AFTER
         if locked:
             coach.locked_until, coach.failed_logins = now + LOCK_FOR, 0

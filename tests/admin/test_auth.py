@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from core.services.panel_sessions import LOCK_AFTER
 from tests.admin.conftest import PASSWORD, csrf_of
 
@@ -38,12 +40,17 @@ async def test_repeated_failures_lock_the_account_for_a_while(panel) -> None:
         last = await client.post(
             "/login", data={"login": "anna", "password": "nope", "csrf_token": csrf_of(page.text)}
         )
-    assert "locked for 15 minutes" in last.text
+    assert "wait 15 minutes" in last.text
     page = await client.get("/login")
     right = await client.post(
         "/login", data={"login": "anna", "password": PASSWORD, "csrf_token": csrf_of(page.text)}
     )
-    assert right.status_code == 401 and "locked" in right.text
+    assert right.status_code == 401  # the right password, but the account waits
+    page = await client.get("/login")
+    unknown = await client.post(
+        "/login", data={"login": "nobody", "password": "x", "csrf_token": csrf_of(page.text)}
+    )
+    assert unknown.text.count("wait 15 minutes") == right.text.count("wait 15 minutes") == 1
     panel.clock.advance(minutes=16)
     assert (await panel.signed_in("anna")).csrf
     assert panel.audit("panel.locked")
@@ -98,3 +105,36 @@ async def test_a_form_without_or_with_a_forged_csrf_token_changes_nothing(panel)
 async def test_pages_carry_protective_headers(panel) -> None:
     response = await panel.client().get("/login")
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+async def test_thirty_guesses_at_once_are_not_all_checked_and_the_right_one_after_is_refused(
+    panel,
+) -> None:
+    panel.add_coach("anna")
+
+    async def guess(password: str):
+        fresh = panel.client()  # thirty browsers at once, each with its own sign-in form
+        page = await fresh.get("/login")
+        return await fresh.post(
+            "/login", data={"login": "anna", "password": password, "csrf_token": csrf_of(page.text)}
+        )
+
+    answers = await asyncio.gather(*(guess(f"guess-{i}") for i in range(30)))
+    assert {a.status_code for a in answers} == {401}
+    checked = len(panel.audit("panel.sign_in_failed")) + len(panel.audit("panel.locked"))
+    assert checked == LOCK_AFTER  # the other 25 were refused before any password check
+    assert (await guess(PASSWORD)).status_code == 401
+
+
+async def test_every_page_forbids_inline_scripts_caching_and_framing(panel) -> None:
+    panel.add_coach("anna")
+    coach = await panel.signed_in("anna")
+    for path in ("/", "/youth", "/notifications", "/invite"):
+        page = await coach.get(path)
+        policy = page.headers["content-security-policy"]
+        assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+        assert "frame-ancestors 'none'" in policy
+        assert page.headers["cache-control"] == "no-store"
+        assert "<script>" not in page.text and " on" + "click=" not in page.text
+    login = await panel.client().get("/login")
+    assert login.headers["cache-control"] == "no-store"
