@@ -27,6 +27,7 @@ from core.models import Coach, PanelSession
 from core.services.access import is_admin
 from core.services.panel_sessions import access_panel_session
 from core.settings import Settings
+from core.timeutil import waited
 
 SESSION_COOKIE = "polku_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -69,6 +70,8 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     )
     env.globals["is_admin"] = is_admin
     env.globals["panel_language"] = settings.panel_language
+    translations = gettext_for(settings.panel_language)
+    env.globals["waited"] = lambda since, now: waited(since, now, translations)
     return Jinja2Templates(env=env)
 
 

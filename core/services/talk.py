@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, or_, update
+from sqlalchemy import case, func, or_, true, update
 from sqlmodel import Session, col, select
 
+from core.i18n import is_own_text
 from core.models import (
     Alert,
     Coach,
@@ -193,12 +194,22 @@ def do_mark_read(session: Session, *, youth: Youth) -> None:
         session.add(youth)
 
 
-def inbox(session: Session, *, coach: Coach, limit: int = 50) -> list[Youth]:
-    """Conversations for this coach: waiting ones first (oldest waiting on top), then recent."""
+INBOX_VIEWS = ("mine", "queue", "all")
+RECENT_FOR_SNIPPET = 10  # a young person's latest messages looked at for their own words
+
+
+def inbox(session: Session, *, coach: Coach, show: str = "all", limit: int = 50) -> list[Youth]:
+    """Conversations for this coach: waiting ones first (oldest waiting on top), then recent.
+    `show`: "mine" (their own young people), "queue" (no coach yet) or "all" they may see."""
+    narrower = {
+        "mine": col(Youth.coach_id) == coach.id,
+        "queue": col(Youth.coach_id).is_(None),
+    }.get(show, true())
     statement = (
         select(Youth)
         .where(
             visible_to(coach),
+            narrower,
             or_(col(Youth.last_message_at).is_not(None), col(Youth.talk_opened_at).is_not(None)),
         )
         .order_by(
@@ -226,3 +237,33 @@ def conversation(
         statement = statement.where(col(Message.id) < before_id)
     statement = statement.order_by(col(Message.id).desc())
     return list(reversed(session.exec(statement.limit(limit)).all()))
+
+
+def latest_own_words(session: Session, *, youth_ids: list[int]) -> dict[int, Message]:
+    """Each young person's latest words of their own: never a command, a tapped button or
+    another of Polku's texts (what the coach needs to answer, at a glance)."""
+    if not youth_ids:
+        return {}
+    rank = (
+        func.row_number()
+        .over(partition_by=col(Message.youth_id), order_by=col(Message.id).desc())
+        .label("rank")
+    )
+    recent = (
+        select(Message.id, rank)
+        .where(col(Message.youth_id).in_(youth_ids), Message.direction == Direction.YOUTH)
+        .subquery()
+    )
+    rows = session.exec(
+        select(Message)
+        .join(recent, col(Message.id) == recent.c.id)
+        .where(recent.c.rank <= RECENT_FOR_SNIPPET)
+        .order_by(col(Message.youth_id), col(Message.id).desc())
+    ).all()
+    found: dict[int, Message] = {}
+    for message in rows:
+        if message.youth_id in found:
+            continue
+        if message.text is None or not is_own_text(message.text):
+            found[message.youth_id] = message
+    return found

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -73,6 +74,39 @@ async def test_the_inbox_shows_what_the_young_person_wrote_not_the_bots_away_not
     rows = (await coach.get("/inbox/rows", headers={"HX-Request": "true"})).text
     assert "tarvitsen apua CV:n kanssa" in rows
     assert "Anna on nyt poissa." not in rows
+
+
+async def test_the_inbox_says_how_long_in_words_and_shows_own_words_not_taps_or_commands(
+    panel,
+) -> None:
+    anna = panel.add_coach("anna")
+    aino = panel.add_youth(anna, "Aino")
+    _youth_says(panel, aino, "voiks tavata huomenna?")
+    _youth_says(panel, aino, "/mydata")  # a command
+    _youth_says(panel, aino, "📅 Omat tapaamiset")  # a menu tap
+    with transaction(panel.engine) as session:
+        row = session.get(Youth, aino.id)
+        row.waiting_since = panel.clock() - timedelta(minutes=130)
+        session.add(row)
+    coach = await panel.signed_in("anna")
+    rows = (await coach.get("/inbox/rows", headers={"HX-Request": "true"})).text
+    assert "voiks tavata huomenna?" in rows
+    assert "/mydata" not in rows and "Omat tapaamiset" not in rows
+    assert "waiting 2 h" in rows
+
+
+async def test_the_inbox_filters_mine_and_the_queue(panel) -> None:
+    anna = panel.add_coach("anna")
+    _youth_says(panel, panel.add_youth(anna, "Aino"), "moi")
+    _youth_says(panel, panel.add_youth(None, "Eetu"), "hei")
+    coach = await panel.signed_in("anna")
+    mine = (await coach.get("/inbox/rows?show=mine")).text
+    queue = (await coach.get("/inbox/rows?show=queue")).text
+    every = (await coach.get("/?show=all")).text
+    assert "Aino" in mine and "Eetu" not in mine
+    assert "Eetu" in queue and "Aino" not in queue
+    assert "Aino" in every and "Eetu" in every
+    assert 'hx-get="/inbox/rows?show=all"' in every  # the live list keeps the filter
 
 
 async def test_a_reply_shows_as_sending_and_goes_through_the_outbox(panel) -> None:
