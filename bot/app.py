@@ -107,27 +107,20 @@ def build_application(settings: Settings, engine: Engine) -> Application:  # typ
         application.job_queue.run_repeating(
             jobs.nudge_job, interval=jobs.NUDGE_EVERY, first=60, name="reassessment nudges"
         )
-        application.job_queue.run_repeating(
-            dispatch.dispatch_job,
-            interval=dispatch.DISPATCH_EVERY,
-            first=1,
-            name="outbox dispatcher",
-            job_kwargs={"max_instances": 1, "coalesce": True},
+        # Frequent jobs: one run at a time, a missed run not made up (the next one catches up).
+        frequent = (
+            (dispatch.dispatch_job, dispatch.DISPATCH_EVERY, 1, "outbox dispatcher"),
+            (jobs.escalate_job, jobs.ESCALATE_EVERY, 5, "urgent alert escalation"),
+            (notices.send_notices, notices.NOTICE_EVERY, 1, "coach notices"),
         )
-        application.job_queue.run_repeating(
-            jobs.escalate_job,
-            interval=jobs.ESCALATE_EVERY,
-            first=5,
-            name="urgent alert escalation",
-            job_kwargs={"max_instances": 1, "coalesce": True},
-        )
-        application.job_queue.run_repeating(
-            notices.send_notices,
-            interval=notices.NOTICE_EVERY,
-            first=1,
-            name="coach notices",
-            job_kwargs={"max_instances": 1, "coalesce": True},
-        )
+        for callback, every, first, name in frequent:
+            application.job_queue.run_repeating(
+                callback,
+                interval=every,
+                first=first,
+                name=name,
+                job_kwargs={"max_instances": 1, "coalesce": True},
+            )
     return application
 
 

@@ -27,6 +27,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 from telegram.ext.filters import MessageFilter
 
+from bot.attempt import is_transient
 from bot.mail import MailError, send_email
 from bot.runtime import engine_of, run_db, settings_of
 from core.db import transaction
@@ -290,8 +291,8 @@ async def _send_telegram(
         return _Result(gone=True, error=f"403 {exc.message}"[:200])
     except BadRequest as exc:
         return _Result(gone="chat not found" in exc.message.lower(), error=f"400 {exc.message}")
-    except TelegramError as exc:  # 5xx, time-out, network
-        return _Result(transient=True, error=type(exc).__name__)
+    except TelegramError as exc:  # 5xx, time-out and network are worth another try
+        return _Result(transient=is_transient(exc), error=type(exc).__name__)
     return _Result(sent=True, message_id=sent.message_id)
 
 

@@ -54,6 +54,19 @@ def _youth(session, coach: Coach) -> Youth:
     return youth
 
 
+def _appointment(session, coach: Coach, youth: Youth) -> Appointment:
+    appointment = Appointment(
+        youth_id=youth.id,
+        coach_id=coach.id,
+        kind=AppointmentKind.TRIAL_DAY,
+        title="Kokeilupäivä",
+        starts_at=utcnow() + timedelta(days=2),
+    )
+    session.add(appointment)
+    session.flush()
+    return appointment
+
+
 def _kinds(engine) -> list[str]:
     with transaction(engine) as session:
         return [n.kind for n in session.exec(select(CoachNotice).order_by(CoachNotice.id))]
@@ -63,15 +76,7 @@ def test_cant_come_and_unreachable_reach_a_linked_coach_once(engine):
     with transaction(engine) as session:
         coach = _coach(session, "maija", chat_id=77)
         youth = _youth(session, coach)
-        appointment = Appointment(
-            youth_id=youth.id,
-            coach_id=coach.id,
-            kind=AppointmentKind.TRIAL_DAY,
-            title="Kokeilupäivä",
-            starts_at=utcnow() + timedelta(days=2),
-        )
-        session.add(appointment)
-        session.flush()
+        appointment = _appointment(session, coach, youth)
         do_answer(session, appointment=appointment, coming=False)
         do_answer(session, appointment=appointment, coming=False, wants_new_time=True)  # same no
         do_mark_unreachable(session, youth=youth)
@@ -171,14 +176,6 @@ def test_cant_come_with_a_wish_for_a_new_time_says_so(engine):
     with transaction(engine) as session:
         coach = _coach(session, "maija", chat_id=77)
         youth = _youth(session, coach)
-        appointment = Appointment(
-            youth_id=youth.id,
-            coach_id=coach.id,
-            kind=AppointmentKind.MEETING,
-            title="Tapaaminen",
-            starts_at=utcnow() + timedelta(days=2),
-        )
-        session.add(appointment)
-        session.flush()
+        appointment = _appointment(session, coach, youth)
         do_answer(session, appointment=appointment, coming=False, wants_new_time=True)
     assert _kinds(engine) == ["new_time"]
