@@ -21,6 +21,7 @@ from admin.routes import (
     invites,
     notifications,
     safety,
+    saved_replies,
     updates,
     youth,
 )
@@ -43,6 +44,7 @@ PANEL_ROUTERS = (
     auth.router,
     inbox.router,
     conversation.router,
+    saved_replies.router,
     youth.router,
     invites.router,
     notifications.router,

@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from admin.cards import card_words
 from core.db import transaction
 from core.i18n import gettext_for
 from core.models import Coach, PanelSession
@@ -72,6 +73,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.globals["panel_language"] = settings.panel_language
     translations = gettext_for(settings.panel_language)
     env.globals["waited"] = lambda since, now: waited(since, now, translations)
+    env.globals["card_words"] = lambda card: card_words(card, translations, settings.panel_language)
     return Jinja2Templates(env=env)
 
 

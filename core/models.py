@@ -404,6 +404,33 @@ class PortfolioEntry(SQLModel, table=True):
     created_at: datetime = _now_column()
 
 
+class CoachNote(SQLModel, table=True):
+    """A coach's note about a young person, for coaches only. It is personal data about the
+    young person, so it goes with their /mydata and /delete."""
+
+    __tablename__ = "coach_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    youth_id: int = _fk("youth.id", ondelete="CASCADE", nullable=False)
+    coach_id: int | None = _fk("coach.id", ondelete="SET NULL", index=False)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = _now_column()
+
+
+class SavedReply(SQLModel, table=True):
+    """A reply a coach keeps for answers they write again and again: their own, or shared
+    with every coach."""
+
+    __tablename__ = "saved_reply"
+
+    id: int | None = Field(default=None, primary_key=True)
+    coach_id: int = _fk("coach.id", ondelete="CASCADE", nullable=False)
+    title: str = Field(sa_column=Column(String(80), nullable=False))
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    shared: bool = False
+    created_at: datetime = _now_column()
+
+
 class AlertKind(StrEnum):
     CRISIS_WORDS = "crisis_words"  # crisis wording in a message
     LOW_WELLBEING = "low_wellbeing"  # WHO-5 score ≤ 28

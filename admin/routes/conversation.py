@@ -1,23 +1,24 @@
-"""One conversation: the whole chat with result cards, the reply box, resending a reply that
-failed, hand back, handled, and photos, voice and documents through a proxied download."""
+"""One conversation: the latest messages with result cards and the bot's chatter folded, the
+reply box with saved replies, coaches' notes, resending a reply that failed, hand back,
+handled, and photos, voice and documents through a proxied download."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from admin.web import Checked, CurrentViewer, SessionDep, Viewer, is_htmx, panel_of, render
-from core.models import Assessment, AssessmentStatus, Coach, MediaKind, Message, Youth
+from core.models import Coach, MediaKind, Message, Youth
 from core.services.access import access_message_by_id, access_youth_by_id
 from core.services.alerts import do_mark_alert_opened, open_alert
 from core.services.audit import do_audit
+from core.services.notes import NOTE_LIMIT, NoteError, do_add_note, do_delete_note, notes_of
 from core.services.outbox import do_resend_reply
+from core.services.saved_replies import filled, saved_replies_for
 from core.services.talk import (
     REPLY_LIMIT,
     TalkError,
@@ -29,8 +30,10 @@ from core.services.talk import (
     do_mark_handled,
     do_mark_read,
 )
+from core.services.timeline import cards_since, entries
 
 router = APIRouter()
+PAGE = 100  # messages on one page of the conversation
 CONTENT_TYPES = {
     MediaKind.PHOTO: "image/jpeg",
     MediaKind.VOICE: "audio/ogg",
@@ -39,15 +42,6 @@ CONTENT_TYPES = {
     MediaKind.VIDEO_NOTE: "video/mp4",
     MediaKind.STICKER: "image/webp",
 }
-
-
-@dataclass(frozen=True)
-class Card:
-    """A finished self-assessment shown in the chat as a short card."""
-
-    dialogue_id: str
-    score: float | None
-    created_at: datetime
 
 
 def visible_youth(session: Session, viewer: Viewer, youth_id: int) -> Youth:
@@ -60,23 +54,19 @@ def visible_youth(session: Session, viewer: Viewer, youth_id: int) -> Youth:
 
 
 def _timeline(session: Session, youth: Youth, before: int | None) -> dict[str, Any]:
-    messages = conversation(session, youth_id=youth.id or 0, before_id=before)
-    since = messages[0].created_at if messages and before is None else None
-    runs = session.exec(
-        select(Assessment).where(
-            Assessment.youth_id == youth.id,
-            Assessment.status == AssessmentStatus.FINISHED,
-            col(Assessment.finished_at) >= since if since else True,
-        )
-    ).all()
-    cards = [Card(r.dialogue_id, r.score, r.finished_at) for r in runs if r.finished_at]
-    items: list[Message | Card] = sorted([*messages, *cards], key=lambda item: item.created_at)
+    """The chat page's live part: the latest messages (or an older page), cards and folds."""
+    messages = conversation(session, youth_id=youth.id or 0, before_id=before, limit=PAGE)
+    full_page = len(messages) >= PAGE  # older messages exist: cards from this page's start
+    since = messages[0].created_at if full_page else None
+    cards = cards_since(session, youth_id=youth.id or 0, since=since)
+    if before is not None:  # an older page: only the cards among its messages
+        cards = [c for c in cards if messages and c.created_at <= messages[-1].created_at]
     senders = {c.id: c.display_name for c in session.exec(select(Coach)).all()}
     return {
         "youth": youth,
-        "items": items,
+        "entries": entries(messages, cards),
         "senders": senders,
-        "older": messages[0].id if len(messages) >= 100 else None,
+        "older": messages[0].id if full_page else None,
         "coach": coach_of(session, youth),
         "alert": open_alert(session, youth_id=youth.id or 0),
         "reply_limit": REPLY_LIMIT,
@@ -92,8 +82,12 @@ def _chat_page(
     *,
     status_code: int = 200,
     unanswered_warning: bool = False,
+    note_error: str = "",
 ) -> Response:
     before = request.query_params.get("before")
+    saved = saved_replies_for(session, coach=viewer.coach)
+    chosen = request.query_params.get("saved", "")
+    draft = next((filled(r, youth) for r in saved if str(r.id) == chosen), "")
     return render(
         request,
         "conversation.html",
@@ -101,6 +95,11 @@ def _chat_page(
         status_code=status_code,
         error=error,
         unanswered_warning=unanswered_warning,
+        saved_replies=[(r, filled(r, youth)) for r in saved],
+        draft=draft,
+        notes=notes_of(session, youth_id=youth.id or 0),
+        note_error=note_error,
+        note_limit=NOTE_LIMIT,
         **_timeline(session, youth, int(before) if before and before.isdigit() else None),
     )
 
@@ -206,6 +205,36 @@ def handled(request: Request, youth_id: int, session: SessionDep, viewer: Checke
     youth = visible_youth(session, viewer, youth_id)
     do_mark_handled(session, coach=viewer.coach, youth=youth, now=panel_of(request).clock())
     return RedirectResponse("/", status_code=303)
+
+
+@router.post("/youth/{youth_id}/notes")
+def add_note(
+    request: Request,
+    youth_id: int,
+    session: SessionDep,
+    viewer: Checked,
+    text: Annotated[str, Form(max_length=NOTE_LIMIT * 2)] = "",
+) -> Response:
+    """Keep a coaches-only note about the young person."""
+    youth = visible_youth(session, viewer, youth_id)
+    try:
+        do_add_note(
+            session, coach=viewer.coach, youth=youth, text=text, now=panel_of(request).clock()
+        )
+    except NoteError as refused:
+        return _chat_page(request, session, viewer, youth, status_code=422, note_error=str(refused))
+    return RedirectResponse(f"/youth/{youth_id}/chat#notes", status_code=303)
+
+
+@router.post("/youth/{youth_id}/notes/{note_id}/delete")
+def delete_note(
+    request: Request, youth_id: int, note_id: int, session: SessionDep, viewer: Checked
+) -> Response:
+    """Delete one's own note (another's note, or one of another young person's: 404)."""
+    youth = visible_youth(session, viewer, youth_id)
+    if not do_delete_note(session, coach=viewer.coach, youth=youth, note_id=note_id):
+        raise HTTPException(status_code=404)
+    return RedirectResponse(f"/youth/{youth_id}/chat#notes", status_code=303)
 
 
 def _media_of(session: Session, viewer: Viewer, message_id: int) -> Message:

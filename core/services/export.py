@@ -12,6 +12,7 @@ from core.models import (
     Assessment,
     AssessmentAnswer,
     AuditEvent,
+    CoachNote,
     InviteCode,
     Message,
     PortfolioEntry,
@@ -50,6 +51,9 @@ def export_youth_data(session: Session, *, youth: Youth) -> dict[str, Any]:
     alerts = session.exec(
         select(Alert).where(Alert.youth_id == youth.id).order_by(col(Alert.id))
     ).all()
+    notes = session.exec(
+        select(CoachNote).where(CoachNote.youth_id == youth.id).order_by(col(CoachNote.id))
+    ).all()
     data: dict[str, Any] = {
         "you": youth.model_dump(mode="json"),
         "coach": {"display_name": coach.display_name} if coach else None,
@@ -62,6 +66,7 @@ def export_youth_data(session: Session, *, youth: Youth) -> dict[str, Any]:
             a.model_dump(mode="json", exclude={"id", "youth_id", "handled_by_coach_id"})
             for a in alerts
         ],
+        "coach_notes": [n.model_dump(mode="json", include={"text", "created_at"}) for n in notes],
         "invites_used": [
             {"used_at": i.used_at.isoformat() if i.used_at else None} for i in invites
         ],
