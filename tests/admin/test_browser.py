@@ -87,7 +87,8 @@ def test_a_coach_answers_books_a_trial_day_and_hands_back(tmp_path: Path, databa
 
         # Hand back: the young person hears it and has the bot again.
         coach.get_by_role("link", name="Open the chat").click()
-        coach.get_by_role("button", name="Hand back to the bot").click()
+        coach.get_by_text("Hand back to the bot").click()  # asks first
+        coach.get_by_role("button", name="Yes, hand back").click()
         expect(young.get_by_text("Sandbox Admin ended the chat for now.")).to_be_visible(
             timeout=LIVE
         )
