@@ -7,6 +7,7 @@ import gettext
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
 
 from core.i18n import LANGUAGE_NAMES, LANGUAGES, N_, all_translations
+from core.typed_words import cleaned, menu_word
 
 MENU_SELF_ASSESSMENT = N_("📝 Self-assessment")
 MENU_APPOINTMENTS = N_("📅 My appointments")
@@ -14,6 +15,15 @@ MENU_COACH = N_("💬 Talk to my coach")
 MENU_HELP = N_("❓ Help")
 MENU_ITEMS = (MENU_SELF_ASSESSMENT, MENU_APPOINTMENTS, MENU_COACH, MENU_HELP)
 BACK_TO_BOT = N_("↩️ Back to the bot")
+ALLOW_SAVING = N_("✅ Allow saving")
+# What the help message offers: callback value and the button's label.
+HELP_CHOICES = (
+    ("assess", MENU_SELF_ASSESSMENT),
+    ("appointments", MENU_APPOINTMENTS),
+    ("talk", MENU_COACH),
+    ("privacy", N_("🔒 What I save")),
+    ("language", N_("🌐 Language")),
+)
 
 
 def language_keyboard() -> InlineKeyboardMarkup:
@@ -39,6 +49,22 @@ def consent_keyboard(t: gettext.NullTranslations, prefix: str = "consent") -> In
     )
 
 
+def allow_keyboard(t: gettext.NullTranslations, then: str) -> InlineKeyboardMarkup:
+    """One tap to allow saving and go on to what was asked (`then`: talk or assess)."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(t.gettext(ALLOW_SAVING), callback_data=f"allow:{then}")]]
+    )
+
+
+def help_keyboard(t: gettext.NullTranslations) -> InlineKeyboardMarkup:
+    """Everything Polku can do, two buttons a row: no command needs to be known."""
+    buttons = [
+        InlineKeyboardButton(t.gettext(label), callback_data=f"help:{value}")
+        for value, label in HELP_CHOICES
+    ]
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
 def main_menu(t: gettext.NullTranslations) -> ReplyKeyboardMarkup:
     """The persistent main menu under the text box."""
     _ = t.gettext
@@ -58,9 +84,20 @@ def talk_keyboard(t: gettext.NullTranslations) -> ReplyKeyboardMarkup:
 
 
 def menu_item_for(text: str) -> str | None:
-    """The menu msgid a typed or tapped text stands for, in any language."""
-    cleaned = text.strip()
+    """The menu msgid a tapped menu button stands for, in any language."""
+    stripped = text.strip()
     for msgid in MENU_ITEMS:
-        if cleaned in all_translations(msgid):
+        if stripped in all_translations(msgid):
             return msgid
     return None
+
+
+def menu_item_named(text: str) -> str | None:
+    """The menu msgid a tapped button or a typed word names ("tapaamiset", "Help", "möten").
+    Only outside a talk with the coach: there every word is for the coach."""
+    words = cleaned(text)
+    for msgid in MENU_ITEMS:
+        labels = all_translations(msgid)
+        if text.strip() in labels or (words and words in {cleaned(label) for label in labels}):
+            return msgid
+    return menu_word(text)

@@ -228,6 +228,17 @@ async def answer_tap(update: Update, text: str | None = None) -> None:
         log.warning("could not stop a tap's spinner", extra={"error": type(exc).__name__})
 
 
+async def edit_tapped(update: Update, text: str) -> None:
+    """Change the tapped message in place to `text` (its buttons go): the answer shows where it
+    was given. A message that can no longer be edited is left as it is."""
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        try:
+            await query.edit_message_text(text, reply_markup=None)
+        except (Forbidden, BadRequest) as exc:
+            log.info("a tapped message could not be edited", extra={"error": type(exc).__name__})
+
+
 async def remove_buttons(update: Update) -> None:
     """Take the inline buttons off the message that was tapped, so it cannot be tapped again."""
     query = update.callback_query

@@ -30,6 +30,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from core.i18n import is_own_text
+from core.typed_words import is_a_typed_answer
 
 PHRASES_DIR = Path(__file__).resolve().parent.parent / "safety" / "phrases"
 SELF_HARM = "self_harm"
@@ -273,6 +274,9 @@ class Reading(Protocol):
 # the lists have none; the check-in's "Not really" and "I need help now" escalate anyway.
 TIER2_PROBABILITY = 0.5
 MILD_PROBABILITY = 0.3
+# One word ("ja", "stop", "ei"), or a typed answer such as "ei käy", is too little for the
+# learned reader to go on: such a text is crisis wording only through the phrase lists.
+MODEL_MIN_WORDS = 2
 
 
 @dataclass(frozen=True)
@@ -327,7 +331,7 @@ class Detector:
             words = normalise(text)
             softened = any(language.softened(words) for language in self._languages)
             return Assessment(2 if softened else 1, hit.kind, f"{hit.language}: {hit.phrase}")
-        if self.model is None:
+        if self.model is None or len(normalise(text)) < MODEL_MIN_WORDS or is_a_typed_answer(text):
             return NOTHING
         reading = self.model.read(text)
         tier = 2 if reading.probability >= TIER2_PROBABILITY else 0

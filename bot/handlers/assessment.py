@@ -13,6 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from bot.keyboards import allow_keyboard
 from bot.render import ask_keyboard, ask_text
 from bot.replies import answer_tap, remove_buttons
 from bot.results import FinishedRun, send_result
@@ -118,7 +119,8 @@ async def open_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     consented, unfinished = turn.result
     if not consented:
         await turn.say(
-            turn._("Self-assessment needs me to keep your answers. /privacy lets you allow it.")
+            turn._("For self-checks, I need to save your answers."),
+            reply_markup=allow_keyboard(turn.translations, "assess"),
         )
         return
     if unfinished is not None:

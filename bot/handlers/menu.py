@@ -6,18 +6,28 @@ from sqlmodel import Session
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.handlers import appointments, assessment, portfolio, talk
-from bot.handlers.onboarding import ask_consent, ask_language, show_menu
+from bot.handlers import appointments, assessment, portfolio, privacy, talk
+from bot.handlers.onboarding import (
+    ask_consent,
+    ask_language,
+    language_command,
+    record_consent,
+    show_menu,
+)
 from bot.keyboards import (
     MENU_APPOINTMENTS,
     MENU_COACH,
     MENU_HELP,
     MENU_SELF_ASSESSMENT,
+    help_keyboard,
     menu_item_for,
+    menu_item_named,
 )
-from bot.turn import take_turn
+from bot.replies import answer_tap
+from bot.turn import take_turn, tap_data
 from core.asking import asks_for_a_person
 from core.models import Consent, Youth
+from core.typed_words import meaning
 
 # Telegram's own limit for one message; longer texts are kept whole and answered kindly.
 TELEGRAM_TEXT_LIMIT = 4096
@@ -28,12 +38,27 @@ def _is_emoji_only(text: str) -> bool:
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Explain in two short lines what Polku can do."""
+    """Say in two short lines what Polku does, with a button for everything it can do."""
     turn = await take_turn(update, context)
     await turn.say(
-        turn._("Use the buttons below. /language changes language, /privacy tells what I keep.")
+        turn._("I'm Polku, a bot for your studies, appointments and your coach."),
+        reply_markup=help_keyboard(turn.translations),
     )
-    await show_menu(turn, turn._("I'm a bot, not a person. In an emergency, call 112."))
+
+
+async def on_help_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`help:<choice>`: a button under the help message opens what it names."""
+    await answer_tap(update)
+    choice = tap_data(update).partition(":")[2]
+    routes = {
+        "assess": assessment.open_menu,
+        "appointments": appointments.my_appointments,
+        "talk": talk.open_talk,
+        "privacy": privacy.privacy,
+        "language": language_command,
+    }
+    if choice in routes:
+        await routes[choice](update, context)
 
 
 def _onboarding_step(session: Session, youth: Youth) -> str | None:
@@ -53,9 +78,15 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await ask_language(turn)
         return
     if turn.result == "consent":
+        if meaning(text) in ("yes", "no"):
+            await record_consent(update, context, given=meaning(text) == "yes")
+            return
         await ask_consent(turn)
         return
+    # A tapped button first; then asking for a person ("apua", "hjälp") before a typed menu word.
     item = menu_item_for(text)
+    if item is None and not asks_for_a_person(text):
+        item = menu_item_named(text)
     if item == MENU_HELP:
         await help_command(update, context)
         return

@@ -28,7 +28,7 @@ async def ask_language(turn: Turn[object]) -> None:
 async def ask_consent(turn: Turn[object]) -> None:
     """Ask, once and plainly, whether Polku may keep the young person's answers."""
     await turn.say(
-        turn._("May I keep your answers? Then you and your coach can see how things change."),
+        turn._("May I save your messages? Self-checks and your coach need it."),
         reply_markup=consent_keyboard(turn.translations),
     )
 
@@ -101,8 +101,14 @@ async def choose_language(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 async def answer_consent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Record Yes / No thanks from onboarding, then show the menu."""
-    given = tap_data(update) == "consent:yes"
+    """Record Yes / No thanks tapped in onboarding, then show the menu."""
+    await record_consent(update, context, given=tap_data(update) == "consent:yes")
+
+
+async def record_consent(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, *, given: bool
+) -> None:
+    """Record the onboarding answer, tapped or typed ("joo", "nej", "no")."""
     first_name = update.effective_user.first_name if update.effective_user else None
 
     def record(session: Session, youth: Youth | None) -> tuple[bool, str | None]:
@@ -116,18 +122,14 @@ async def answer_consent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     turn = await look_up_turn(update, context, record)
     answered, coach_name = turn.result
     if not answered:
-        await answer_tap(update, turn._("You already answered this. /privacy lets you change it."))
+        await answer_tap(update, turn._("You already answered this 🙂"))
         return
     await answer_tap(update)
     await remove_buttons(update)
     if given:
         await turn.say(turn._("Thank you! Only you and your coach see your answers."))
     else:
-        await turn.say(
-            turn._(
-                "Okay, I keep only this choice. Help and the menu still work; /privacy changes it."
-            )
-        )
+        await turn.say(turn._("Okay, I save nothing. You can allow it later with a button."))
     if coach_name:
         await turn.say(turn._("Your coach is {name}.").format(name=coach_name))
     await show_menu(turn, turn._("Choose from the menu below 👇"))

@@ -10,10 +10,11 @@ from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.ext import ContextTypes
 
+from bot.handlers import assessment, talk
 from bot.handlers.onboarding import show_menu
 from bot.keyboards import consent_keyboard
-from bot.replies import answer_tap, remove_buttons, say, send_file
-from bot.turn import look_up_turn, tap_data
+from bot.replies import answer_tap, edit_tapped, remove_buttons, say, send_file
+from bot.turn import look_up_turn, take_turn, tap_data
 from core.i18n import N_
 from core.models import Consent, Youth
 from core.services.export import export_youth_data
@@ -70,6 +71,24 @@ async def change_consent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         else turn._("Okay. I erased your answers and messages and keep nothing new.")
     )
     await show_menu(turn, text)
+
+
+async def allow_and_go_on(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`allow:talk|assess`: the one-tap consent offered where saving is needed. The question
+    changes in place to say it is allowed, and what was asked for opens at once."""
+    then = tap_data(update).partition(":")[2]
+    first_name = update.effective_user.first_name if update.effective_user else None
+
+    def allow(session: Session, youth: Youth) -> None:
+        if youth.consent != Consent.GIVEN:
+            do_set_consent(session, youth=youth, given=True, first_name=first_name)
+
+    turn = await take_turn(update, context, allow)
+    await answer_tap(update)
+    await edit_tapped(update, turn._("✅ Saving allowed. Only you and your coach see it."))
+    go_on = {"talk": talk.open_talk, "assess": assessment.open_menu}.get(then)
+    if go_on is not None:
+        await go_on(update, context)
 
 
 async def mydata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

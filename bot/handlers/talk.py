@@ -16,7 +16,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.appointment_text import when_text
 from bot.handlers.onboarding import show_menu
-from bot.keyboards import BACK_TO_BOT, menu_item_for, talk_keyboard
+from bot.keyboards import BACK_TO_BOT, allow_keyboard, menu_item_for, talk_keyboard
 from bot.replies import answer_tap
 from bot.runtime import settings_of
 from bot.safety import CRISIS_TEXT
@@ -43,9 +43,14 @@ class _Opened:
     coach: Coach | None  # None: the shared queue of coaches answers
 
 
-async def open_talk(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Open the talk and say who answers and when."""
+async def on_talk_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The "talk to your coach" button under a result or an offer."""
     await answer_tap(update)
+    await open_talk(update, context)
+
+
+async def open_talk(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Open the talk and say who answers and when (a tap is answered by whoever routed it)."""
 
     def open_with_consent(session: Session, youth: Youth) -> _Opened:
         if youth.consent != Consent.GIVEN:
@@ -69,7 +74,9 @@ async def open_talk_on_request(update: Update, context: ContextTypes.DEFAULT_TYP
     await _say_who_answers(turn)
     coach = turn.result.coach
     hours = coach.office_hours if coach else None
-    if turn.result.consented and not is_in(hours, now=utcnow(), tz=settings_of(context).tz):
+    # They asked for a person: when no one can answer now (or may not, without saving), the
+    # crisis line is there at once.
+    if not turn.result.consented or not is_in(hours, now=utcnow(), tz=settings_of(context).tz):
         await turn.say(turn._(CRISIS_TEXT))
 
 
@@ -77,9 +84,9 @@ async def _say_who_answers(turn: Turn[_Opened]) -> None:
     _ = turn._
     if not turn.result.consented:
         await turn.say(
-            _("To chat with a coach here, I need to keep the messages. /privacy changes it.")
+            _("To write to your coach, I need to save the messages."),
+            reply_markup=allow_keyboard(turn.translations, "talk"),
         )
-        await turn.say(_(CRISIS_TEXT))
         return
     coach = turn.result.coach
     hours = describe(coach.office_hours if coach else None, turn.translations)

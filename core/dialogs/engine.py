@@ -13,6 +13,8 @@ from typing import Literal
 
 from core.dialogs.scales import CHOICE, MULTI, NUMERIC_SCALES
 from core.dialogs.schema import Dialogue, Question
+from core.i18n import all_translations
+from core.typed_words import cleaned, meaning
 
 AnswerValue = int | str | list[str] | None  # None: skipped
 NUMBER = re.compile(r"-?\d+")  # \d: decimal digits in any script, all of which int() reads
@@ -120,6 +122,8 @@ def step(dialogue: Dialogue, state: State, answer: Answer) -> tuple[State, Scree
         return state, _screen(dialogue, state)
     if state.position >= len(dialogue.questions):
         return state, Finished(state.answers)
+    if isinstance(answer, Typed) and meaning(answer.text) == "stop":
+        answer = Control("pause")  # "lopeta", "sluta", "stop": leave now, go on later
     if isinstance(answer, Control):
         return _control(dialogue, state, answer.action)
     state = replace(state, paused=False)
@@ -212,15 +216,20 @@ def _valid_pick(dialogue: Dialogue, question: Question, value: int | str) -> boo
 
 
 def _parse_typed(dialogue: Dialogue, question: Question, text: str) -> Answer | None:
-    """A typed number: a value on a numeric scale, or an option's 1-based number."""
-    cleaned = text.strip().rstrip(".")
-    if not NUMBER.fullmatch(cleaned):
-        return None
-    number = int(cleaned)
+    """A typed number (a value on a numeric scale, or an option's 1-based number), or an
+    option's label typed in any language ("ammattikoulu" for "🎓 Ammattikoulu")."""
     scale = dialogue.scale_of(question)
-    if scale in NUMERIC_SCALES:
-        return Pick(number)
-    if 1 <= number <= len(question.options):
+    stripped = text.strip().rstrip(".")
+    if NUMBER.fullmatch(stripped):
+        number = int(stripped)
+        if scale in NUMERIC_SCALES:
+            return Pick(number)
+        if not 1 <= number <= len(question.options):
+            return None
         value = question.options[number - 1].value
         return Toggle(value) if scale == MULTI else Pick(value)
+    words = cleaned(text)
+    for option in question.options:
+        if words and words in {cleaned(label) for label in all_translations(option.label)}:
+            return Toggle(option.value) if scale == MULTI else Pick(option.value)
     return None

@@ -256,7 +256,7 @@ async def test_without_consent_there_is_no_self_assessment(polku):
     await youth.taps("English")
     await youth.taps("No thanks")
     replies = await youth.says(MENU_ITEM)
-    assert said(replies, "Self-assessment needs me to keep your answers.")
+    assert said(replies, "For self-checks, I need to save your answers.")
     with Session(polku.engine) as session:
         assert session.exec(select(Assessment)).all() == []
 

@@ -368,8 +368,8 @@ async def test_three_weak_signals_in_a_row_get_a_check_in(polku):
 
     polku.application.bot_data[DETECTOR_KEY].model = _Mild()
     youth = await polku.onboarded("Aino", "en")
-    first = await youth.says("meh")
-    second = await youth.says("whatever")
+    first = await youth.says("meh today")
+    second = await youth.says("whatever then")
     assert not said(first + second, CHECK_IN)  # one weak signal is nothing on its own
     assert said(await youth.says("idk anymore"), CHECK_IN)
     assert alerts(polku) == []
@@ -395,4 +395,4 @@ async def test_a_weak_signal_after_a_low_wellbeing_score_gets_a_check_in(polku):
                 score=36,
             )
         )
-    assert said(await youth.says("meh"), CHECK_IN)
+    assert said(await youth.says("meh today"), CHECK_IN)
