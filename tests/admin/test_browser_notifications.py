@@ -76,7 +76,7 @@ def test_a_coach_links_their_telegram_and_hears_of_an_urgent_alert(
         expect(coach.get_by_text("Your Telegram is linked.")).to_be_visible()
         expect(coach.get_by_text("Notices are switched off.")).to_have_count(0)
         mute = coach.get_by_role("button", name="Switch notices off")
-        unlink = coach.get_by_role("button", name="Unlink Telegram")
+        unlink = coach.get_by_role("link", name="Unlink Telegram…")
         expect(mute).to_be_visible()
         expect(unlink).to_be_visible()
         expect(coach.get_by_role("button", name="Link my Telegram")).to_have_count(0)
