@@ -26,6 +26,7 @@ from admin.routes import (
     youth,
 )
 from admin.web import (
+    SESSION_COOKIE,
     STATIC_DIR,
     BotUsername,
     FetchMedia,
@@ -114,9 +115,17 @@ def create_web_app(
 
     @app.exception_handler(NotSignedIn)
     async def to_sign_in(request: Request, _exc: NotSignedIn) -> Response:
+        """To the sign-in page; "your session ended" only when the browser still carried a
+        session cookie (a first visit just gets the sign-in form). The dead cookie goes, so
+        the next visit is a plain one."""
+        target = "/login?ended=1" if request.cookies.get(SESSION_COOKIE) else "/login"
+        response: Response
         if is_htmx(request):  # a poll after the session ended: reload the whole page
-            return Response(status_code=401, headers={"HX-Redirect": "/login?ended=1"})
-        return RedirectResponse("/login?ended=1", status_code=303)
+            response = Response(status_code=401, headers={"HX-Redirect": target})
+        else:
+            response = RedirectResponse(target, status_code=303)
+        response.delete_cookie(SESSION_COOKIE)
+        return response
 
     @app.exception_handler(HTTPException)
     async def kind_error(request: Request, exc: HTTPException) -> Response:

@@ -1,4 +1,5 @@
-"""The audit trail, for admins: newest first, a page at a time, by young person or coach."""
+"""The audit trail, for admins: newest first, a page at a time, by young person or coach,
+each event as a sentence in the panel's language."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlmodel import col, select
 
-from admin.web import CurrentViewer, SessionDep, render, require_admin
-from core.models import AuditEvent, Coach
-from core.services.audit import do_audit
+from admin.audit_words import word
+from admin.web import CurrentViewer, SessionDep, panel_of, render, require_admin
+from core.i18n import gettext_for
+from core.services.audit import audit_slice, do_audit
+from core.services.coaches import all_coaches
 
 router = APIRouter()
 PAGE = 100
@@ -27,19 +29,12 @@ def audit_page(
 ) -> Response:
     """Who did what: 100 events a page; reading it is itself recorded."""
     require_admin(viewer)
-    query = select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(PAGE + 1)
-    if before is not None:
-        query = query.where(col(AuditEvent.id) < before)
-    if youth is not None:
-        query = query.where(AuditEvent.youth_id == youth)
-    if coach is not None:
-        query = query.where(AuditEvent.coach_id == coach)
-    events = list(session.exec(query).all())
-    more = len(events) > PAGE
-    events = events[:PAGE]
-    coaches = session.exec(select(Coach).order_by(col(Coach.display_name))).all()
+    found = audit_slice(session, limit=PAGE, before=before, youth_id=youth, coach_id=coach)
+    coaches = all_coaches(session)  # the filter's choices, and every name a sentence needs
+    names = {c.id: c.display_name for c in coaches if c.id is not None}
+    translations = gettext_for(panel_of(request).settings.panel_language)
     filters = {k: v for k, v in (("youth", youth), ("coach", coach)) if v is not None}
-    older = urlencode({**filters, "before": events[-1].id}) if more and events else ""
+    older = urlencode({**filters, "before": found.older}) if found.older else ""
     shown = " ".join(f"{k}={v}" for k, v in {**filters, "before": before}.items() if v is not None)
     do_audit(
         session,
@@ -52,9 +47,12 @@ def audit_page(
         request,
         "audit.html",
         viewer,
-        events=events,
+        events=[
+            (entry, word(entry, coach_names=names, translations=translations))
+            for entry in found.entries
+        ],
         coaches=coaches,
-        coach_names={c.id: c.display_name for c in coaches},
+        coach_names=names,
         youth=youth,
         coach=coach,
         older=older,

@@ -1,4 +1,5 @@
-"""Coach accounts, for admins: create, deactivate, reset a password, set office hours."""
+"""Coach accounts, for admins: create, deactivate (after a confirmation page) and reactivate,
+reset a password, set office hours."""
 
 from __future__ import annotations
 
@@ -6,21 +7,23 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from admin.web import Checked, CurrentViewer, SessionDep, Viewer, panel_of, render, require_admin
 from core.i18n import gettext_for
-from core.models import Coach, Role, Youth
+from core.models import Coach, Role
 from core.office_hours import DAY_NAMES, OfficeHoursError, describe
 from core.services.access import access_coach_by_id
 from core.services.coaches import (
     CoachError,
+    coach_overview,
     do_add_coach,
     do_deactivate_coach,
+    do_reactivate_coach,
     do_reset_password,
     do_set_office_hours,
     do_set_on_call,
+    youth_of,
 )
 
 router = APIRouter()
@@ -37,31 +40,17 @@ def _page(
     form: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    settings = panel_of(request).settings
-    translations = gettext_for(settings.panel_language)
-    coaches = session.exec(
-        select(Coach).order_by(col(Coach.active).desc(), col(Coach.display_name))
-    ).all()
-    counts = dict(
-        session.exec(
-            select(Youth.coach_id, func.count())
-            .where(col(Youth.coach_id).is_not(None))
-            .group_by(col(Youth.coach_id))
-        ).all()
-    )
-    inactive_ids = [c.id for c in coaches if not c.active and counts.get(c.id)]
-    stranded: dict[int | None, list[Youth]] = {}
-    for youth in session.exec(select(Youth).where(col(Youth.coach_id).in_(inactive_ids))).all():
-        stranded.setdefault(youth.coach_id, []).append(youth)
+    translations = gettext_for(panel_of(request).settings.panel_language)
+    overview = coach_overview(session)
     return render(
         request,
         "coaches.html",
         viewer,
         status_code=status_code,
-        coaches=coaches,
-        counts=counts,
-        stranded=stranded,
-        hours={c.id: describe(c.office_hours, translations) for c in coaches},
+        coaches=overview.coaches,
+        counts=overview.counts,
+        stranded=overview.stranded,
+        hours={c.id: describe(c.office_hours, translations) for c in overview.coaches},
         day_names=[translations.gettext(name) for name in DAY_NAMES],
         roles=[role.value for role in Role],
         error=error,
@@ -140,6 +129,43 @@ def create_coach(
     return RedirectResponse("/coaches", status_code=303)
 
 
+@router.get("/coaches/{coach_id}/deactivate")
+def confirm_deactivate(
+    request: Request, coach_id: int, session: SessionDep, viewer: CurrentViewer
+) -> Response:
+    """Say what deactivating does, and ask once more: closing an account is not one tap."""
+    coach = _target(session, viewer, coach_id)
+    if not coach.active or coach.id == viewer.coach.id:
+        return RedirectResponse(f"/coaches#coach-{coach_id}", status_code=303)
+    _ = gettext_for(panel_of(request).settings.panel_language).gettext
+    name = coach.display_name
+    youth = youth_of(session, coach=coach)
+    points = [
+        _("%(name)s is signed out at once and can no longer sign in.") % {"name": name},
+        _("Polku stops sending them notices and urgent alerts.")
+        + " "
+        + _("Their Telegram link and office hours are kept."),
+    ]
+    if youth:
+        points.append(
+            _("These young people stay linked to them until you give them to another coach:")
+        )
+    else:
+        points.append(_("They have no young people of their own."))
+    return render(
+        request,
+        "confirm.html",
+        viewer,
+        title=_("Deactivate %(name)s?") % {"name": name},
+        points=points,
+        youth=youth,
+        after=_("You can reactivate the account later on the Coaches page."),
+        action=f"/coaches/{coach_id}/deactivate",
+        confirm=_("Deactivate %(name)s") % {"name": name},
+        back=f"/coaches#coach-{coach_id}",
+    )
+
+
 @router.post("/coaches/{coach_id}/deactivate")
 def deactivate(request: Request, coach_id: int, session: SessionDep, viewer: Checked) -> Response:
     """Close the account and end its sessions; the young people stay until reassigned."""
@@ -148,7 +174,15 @@ def deactivate(request: Request, coach_id: int, session: SessionDep, viewer: Che
         do_deactivate_coach(session, by=viewer.coach, coach=coach)
     except CoachError as refused:
         return _refused_on_row(request, session, viewer, refused, coach_id)
-    return RedirectResponse("/coaches", status_code=303)
+    return RedirectResponse(f"/coaches#coach-{coach_id}", status_code=303)
+
+
+@router.post("/coaches/{coach_id}/reactivate")
+def reactivate(coach_id: int, session: SessionDep, viewer: Checked) -> Response:
+    """Open a deactivated account again; nothing else changes, so one tap is enough."""
+    coach = _target(session, viewer, coach_id)
+    do_reactivate_coach(session, by=viewer.coach, coach=coach)
+    return RedirectResponse(f"/coaches#coach-{coach_id}", status_code=303)
 
 
 @router.post("/coaches/{coach_id}/on_call")

@@ -62,6 +62,28 @@ def start_link(request: Request, session: SessionDep, viewer: Checked) -> Respon
     )
 
 
+@router.get("/notifications/telegram/unlink")
+def confirm_unlink(request: Request, viewer: CurrentViewer) -> Response:
+    """Ask once more: linking again takes a new link and the phone, so not one tap."""
+    if not viewer.coach.telegram_chat_id:
+        return RedirectResponse("/notifications", status_code=303)
+    _ = gettext_for(panel_of(request).settings.panel_language).gettext
+    return render(
+        request,
+        "confirm.html",
+        viewer,
+        title=_("Unlink your Telegram?"),
+        points=[
+            _("Polku stops sending notices to your Telegram chat."),
+            _("To get them there again, you make a new link on this page and open it."),
+        ],
+        after=_("To pause notices for a while, switch them off instead."),
+        action="/notifications/telegram/unlink",
+        confirm=_("Unlink Telegram"),
+        back="/notifications",
+    )
+
+
 @router.post("/notifications/telegram/unlink")
 def unlink(session: SessionDep, viewer: Checked) -> Response:
     """Forget the coach's Telegram chat; nothing more is sent there."""

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, select
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
-from core.models import Coach, Role
+from core.models import Coach, Role, Youth
 from core.office_hours import check_hours
-from core.services.audit import do_audit
+from core.services.audit import coach_ref, do_audit
 
 _hasher = PasswordHasher()
 LOGIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -74,7 +76,7 @@ def do_add_coach(
     if by is None:
         do_audit(session, actor="system", action="coach.create", coach_id=coach.id, detail=role)
     else:
-        detail = f"coach {coach.id}, {role}"
+        detail = f"{coach_ref(coach.id)}, {role}"
         do_audit(session, actor="coach", action="coach.create", coach_id=by.id, detail=detail)
     return coach
 
@@ -95,7 +97,7 @@ def do_set_on_call(session: Session, *, by: Coach, coach: Coach, on_call: bool) 
         actor="coach",
         action="coach.on_call" if on_call else "coach.off_call",
         coach_id=by.id,
-        detail=f"coach {coach.id}",
+        detail=coach_ref(coach.id),
     )
 
 
@@ -114,7 +116,25 @@ def do_deactivate_coach(session: Session, *, by: Coach, coach: Coach) -> None:
         actor="coach",
         action="coach.deactivate",
         coach_id=by.id,
-        detail=f"coach {coach.id}",
+        detail=coach_ref(coach.id),
+    )
+
+
+def do_reactivate_coach(session: Session, *, by: Coach, coach: Coach) -> None:
+    """Open a closed account again: the coach signs in with the password they had (a lockout
+    is lifted). Young people still linked to them are theirs again; anyone an admin gave to
+    another coach meanwhile stays with that coach."""
+    if coach.active:
+        return
+    coach.active = True
+    coach.failed_logins, coach.locked_until = 0, None
+    session.add(coach)
+    do_audit(
+        session,
+        actor="coach",
+        action="coach.reactivate",
+        coach_id=by.id,
+        detail=coach_ref(coach.id),
     )
 
 
@@ -130,7 +150,7 @@ def do_reset_password(session: Session, *, by: Coach, coach: Coach, password: st
         actor="coach",
         action="coach.password_reset",
         coach_id=by.id,
-        detail=f"coach {coach.id}",
+        detail=coach_ref(coach.id),
     )
 
 
@@ -147,7 +167,7 @@ def do_set_office_hours(
         actor="coach",
         action="coach.office_hours",
         coach_id=by.id,
-        detail=f"coach {coach.id}: days {days_text} {hours['start']}-{hours['end']}",
+        detail=f"{coach_ref(coach.id)}: days {days_text} {hours['start']}-{hours['end']}",
     )
     return hours
 
@@ -175,3 +195,46 @@ def common_passwords() -> frozenset[str]:
     """Passwords of ten characters or more that appear high in public leak lists (lower case)."""
     lines = COMMON_PASSWORDS.read_text("utf-8").splitlines()
     return frozenset(line.strip().lower() for line in lines if line.strip() and line[0] != "#")
+
+
+@dataclass(frozen=True)
+class CoachOverview:
+    """Every account for the admin's page: active first, how many young people each has,
+    and who is still linked to a deactivated coach (waiting to be given to someone else)."""
+
+    coaches: list[Coach]
+    counts: dict[int, int]
+    stranded: dict[int, list[Youth]]
+
+
+def coach_overview(session: Session) -> CoachOverview:
+    """The coaches page's data in three queries, however many coaches there are."""
+    coaches = list(
+        session.exec(select(Coach).order_by(col(Coach.active).desc(), col(Coach.display_name)))
+    )
+    counts: dict[int, int] = dict(
+        session.exec(  # type: ignore[arg-type]
+            select(Youth.coach_id, func.count())
+            .where(col(Youth.coach_id).is_not(None))
+            .group_by(col(Youth.coach_id))
+        ).all()
+    )
+    inactive = [c.id for c in coaches if not c.active and counts.get(c.id or 0)]
+    stranded: dict[int, list[Youth]] = {}
+    if inactive:
+        linked = select(Youth).where(col(Youth.coach_id).in_(inactive)).order_by(col(Youth.id))
+        for youth in session.exec(linked):
+            stranded.setdefault(youth.coach_id or 0, []).append(youth)
+    return CoachOverview(coaches=coaches, counts=counts, stranded=stranded)
+
+
+def youth_of(session: Session, *, coach: Coach) -> list[Youth]:
+    """The young people linked to this coach (what deactivating them leaves waiting)."""
+    return list(
+        session.exec(select(Youth).where(Youth.coach_id == coach.id).order_by(col(Youth.id)))
+    )
+
+
+def all_coaches(session: Session) -> list[Coach]:
+    """Every account by name (the audit trail's filter and the names in its sentences)."""
+    return list(session.exec(select(Coach).order_by(col(Coach.display_name))))

@@ -117,15 +117,12 @@ def do_set_notify(session: Session, *, coach: Coach, channel: NoticeChannel, on:
     """Keep the link or address but switch that channel's notices off, or on again."""
     if channel == NoticeChannel.TELEGRAM:
         coach.notify_telegram = on
+        action = "notices.telegram_on" if on else "notices.telegram_off"
     else:
         coach.notify_email = on
+        action = "notices.email_on" if on else "notices.email_off"
     session.add(coach)
-    do_audit(
-        session,
-        actor="coach",
-        action=f"notices.{channel.value}_{'on' if on else 'off'}",
-        coach_id=coach.id,
-    )
+    do_audit(session, actor="coach", action=action, coach_id=coach.id)
 
 
 def channels_of(coach: Coach) -> list[NoticeChannel]:

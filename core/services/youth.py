@@ -19,7 +19,7 @@ from core.models import (
     utcnow,
 )
 from core.services.access import is_admin
-from core.services.audit import do_audit
+from core.services.audit import coach_ref, do_audit
 from core.services.notices import do_notify
 
 
@@ -162,8 +162,8 @@ def do_assign_youth(session: Session, *, by: Coach, youth: Youth, coach: Coach |
     previous = youth.coach_id
     youth.coach_id = coach.id if coach is not None else None
     session.add(youth)
-    before = f"coach {previous}" if previous is not None else "queue"
-    after = f"coach {coach.id}" if coach is not None else "queue"
+    before = coach_ref(previous) if previous is not None else "queue"
+    after = coach_ref(coach.id) if coach is not None else "queue"
     do_audit(
         session,
         actor="coach",

@@ -78,6 +78,35 @@ async def test_an_idle_session_ends_and_says_so(panel) -> None:
     assert poll.status_code == 401 and poll.headers["HX-Redirect"].startswith("/login")
 
 
+async def test_a_first_visit_gets_a_plain_sign_in_page(panel) -> None:
+    browser = panel.client()  # never signed in: no session cookie at all
+    response = await browser.get("/youth")
+    assert response.status_code == 303 and response.headers["location"] == "/login"
+    page = await browser.get(response.headers["location"])
+    assert "Sign in to Polku" in page.text and "Your session ended" not in page.text
+    poll = await browser.get("/inbox/rows", headers={"HX-Request": "true"})
+    assert poll.status_code == 401 and poll.headers["HX-Redirect"] == "/login"
+
+
+async def test_session_ended_is_said_once_then_the_page_is_plain_again(panel) -> None:
+    panel.add_coach("anna")
+    coach = await panel.signed_in("anna")
+    panel.clock.advance(hours=3)
+    ended = await coach.get("/")
+    assert ended.headers["location"] == "/login?ended=1"
+    assert "Your session ended" in (await coach.get(ended.headers["location"])).text
+    later = await coach.get("/")  # the dead cookie went with the first redirect
+    assert later.headers["location"] == "/login"
+    assert "Your session ended" not in (await coach.get("/login")).text
+
+
+async def test_a_forged_cookie_is_treated_as_an_ended_session(panel) -> None:
+    browser = panel.client()
+    browser.cookies.set("polku_session", "made-up", domain="panel.test")
+    response = await browser.get("/")
+    assert response.headers["location"] == "/login?ended=1"
+
+
 async def test_sign_out_ends_the_session(panel) -> None:
     panel.add_coach("anna")
     coach = await panel.signed_in("anna")

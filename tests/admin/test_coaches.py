@@ -1,13 +1,15 @@
-"""Coach accounts in the panel, as an admin meets them: create, deactivate, reset a password,
-office hours; and as a plain coach: none of it exists."""
+"""Coach accounts in the panel, as an admin meets them: create, deactivate (after a
+confirmation page) and reactivate, reset a password, office hours; and as a plain coach: none
+of it exists."""
 
 from __future__ import annotations
 
 from sqlmodel import select
 
 from core.db import transaction
-from core.models import Coach, PanelSession, Role
+from core.models import Coach, PanelSession, Role, Youth
 from core.services.coaches import check_password
+from core.services.youth import do_assign_youth
 from tests.admin.conftest import PASSWORD, csrf_of
 
 NEW_PASSWORD = "a new long password"
@@ -46,8 +48,10 @@ async def test_a_plain_coach_finds_no_coach_pages(panel) -> None:
         await coach.post(f"/coaches/{ben.id}/deactivate"),
         await coach.post(f"/coaches/{ben.id}/password", {"password": NEW_PASSWORD}),
         await coach.post(f"/coaches/{anna.id}/hours", {"days": "5", "start": "8", "end": "9"}),
+        await coach.get(f"/coaches/{ben.id}/deactivate"),
+        await coach.post(f"/coaches/{ben.id}/reactivate"),
     ]
-    assert [r.status_code for r in responses] == [404] * 5
+    assert [r.status_code for r in responses] == [404] * 7
     assert _accounts(panel) == before
 
 
@@ -110,6 +114,60 @@ async def test_a_deactivated_coach_is_signed_out_and_cannot_sign_in(panel) -> No
     assert _coach(panel, "root").active
 
 
+async def test_deactivating_asks_first_and_says_what_happens(panel) -> None:
+    panel.add_coach("root", Role.ADMIN)
+    ben = panel.add_coach("ben", name="Ben L")
+    aino = panel.add_youth(ben, "Aino")
+    bens_browser = await panel.signed_in("ben")
+    admin = await panel.signed_in("root")
+    page = await admin.get("/coaches")
+    assert f'action="/coaches/{ben.id}/deactivate"' not in page.text  # no one-tap button
+    assert f'href="/coaches/{ben.id}/deactivate"' in page.text
+    confirm = await admin.get(f"/coaches/{ben.id}/deactivate")
+    assert confirm.status_code == 200
+    assert "Deactivate Ben L?" in confirm.text
+    assert "Ben L is signed out at once and can no longer sign in." in confirm.text
+    assert "stay linked to them until you give them to another coach" in confirm.text
+    assert f'href="/youth/{aino.id}">Aino</a>' in confirm.text
+    assert f'action="/coaches/{ben.id}/deactivate"' in confirm.text
+    assert 'href="/coaches#coach-' in confirm.text  # Cancel goes back
+    assert _coach(panel, "ben").active and (await bens_browser.get("/")).status_code == 200
+    assert panel.audit("coach.deactivate") == []
+    await admin.post(f"/coaches/{ben.id}/deactivate")
+    assert not _coach(panel, "ben").active
+    again = await admin.get(f"/coaches/{ben.id}/deactivate")  # already closed: back to the list
+    assert again.status_code == 303
+
+
+async def test_an_admin_reactivates_a_coach_who_gets_back_who_is_still_theirs(panel) -> None:
+    root = panel.add_coach("root", Role.ADMIN)
+    ben = panel.add_coach("ben", name="Ben L")
+    cleo = panel.add_coach("cleo", name="Cleo")
+    aino, eetu = panel.add_youth(ben, "Aino"), panel.add_youth(ben, "Eetu")
+    admin = await panel.signed_in("root")
+    await admin.post(f"/coaches/{ben.id}/deactivate")
+    with transaction(panel.engine) as session:
+        do_assign_youth(session, by=root, youth=session.get(Youth, eetu.id), coach=cleo)
+    page = await admin.get("/coaches")
+    bens = page.text.split("Ben L")[1].split("</details>")[0]
+    assert f'action="/coaches/{ben.id}/reactivate"' in bens
+    assert "They can sign in again with their old password." in bens
+    done = await admin.post(f"/coaches/{ben.id}/reactivate")
+    assert done.status_code == 303
+    assert _coach(panel, "ben").active
+    ben_again = await panel.signed_in("ben")
+    youth_page = await ben_again.get("/youth")
+    assert "Aino" in youth_page.text and "Eetu" not in youth_page.text
+    with transaction(panel.engine) as session:
+        assert session.get(Youth, aino.id).coach_id == ben.id
+        assert session.get(Youth, eetu.id).coach_id == cleo.id
+    assert [(e.coach_id, e.detail) for e in panel.audit("coach.reactivate")] == [
+        (root.id, f"coach {ben.id}")
+    ]
+    await admin.post(f"/coaches/{ben.id}/reactivate")  # already open: nothing more happens
+    assert len(panel.audit("coach.reactivate")) == 1
+
+
 async def test_a_password_reset_ends_the_coachs_sessions(panel) -> None:
     panel.add_coach("root", Role.ADMIN)
     ben = panel.add_coach("ben")
@@ -157,6 +215,7 @@ async def test_coach_forms_without_the_token_change_nothing(panel) -> None:
     posts = [
         ("/coaches", {"login": "mia", "display_name": "Mia", "password": NEW_PASSWORD}),
         (f"/coaches/{ben.id}/deactivate", {}),
+        (f"/coaches/{ben.id}/reactivate", {}),
         (f"/coaches/{ben.id}/password", {"password": NEW_PASSWORD}),
         (f"/coaches/{ben.id}/hours", {"days": "6", "start": "08:00", "end": "09:00"}),
     ]

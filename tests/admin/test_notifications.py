@@ -69,3 +69,22 @@ async def test_a_coach_sets_a_quiet_time_and_a_wrong_one_is_explained(panel) -> 
     wrong = await coach.post("/notifications/quiet", {"quiet_from": "21:00", "quiet_until": ""})
     assert wrong.status_code == 422 and "Give both times" in wrong.text
     assert _coach(panel).quiet_until == "07:30"
+
+
+async def test_unlinking_telegram_asks_first(panel) -> None:
+    panel.add_coach("anna")
+    coach = await panel.signed_in("anna")
+    assert (await coach.get("/notifications/telegram/unlink")).status_code == 303  # not linked
+    with transaction(panel.engine) as session:
+        anna = session.exec(select(Coach).where(Coach.login == "anna")).one()
+        anna.telegram_chat_id = 4242
+        session.add(anna)
+    page = (await coach.get("/notifications")).text
+    assert 'action="/notifications/telegram/unlink"' not in page  # no one-tap button
+    assert 'href="/notifications/telegram/unlink"' in page
+    confirm = await coach.get("/notifications/telegram/unlink")
+    assert "Unlink your Telegram?" in confirm.text
+    assert "you make a new link on this page" in confirm.text
+    assert _coach(panel).telegram_chat_id == 4242
+    done = await coach.post("/notifications/telegram/unlink")
+    assert done.status_code == 303 and _coach(panel).telegram_chat_id is None
