@@ -21,6 +21,7 @@ from admin.routes import (
     invites,
     notifications,
     safety,
+    two_step,
     updates,
     youth,
 )
@@ -30,6 +31,7 @@ from admin.web import (
     FetchMedia,
     NotSignedIn,
     Panel,
+    TwoStepFirst,
     is_htmx,
     make_templates,
     render,
@@ -46,6 +48,7 @@ PANEL_ROUTERS = (
     youth.router,
     invites.router,
     notifications.router,
+    two_step.router,
     coaches.router,
     audit.router,
     safety.router,
@@ -115,6 +118,12 @@ def create_web_app(
         if is_htmx(request):  # a poll after the session ended: reload the whole page
             return Response(status_code=401, headers={"HX-Redirect": "/login?ended=1"})
         return RedirectResponse("/login?ended=1", status_code=303)
+
+    @app.exception_handler(TwoStepFirst)
+    async def to_two_step(request: Request, _exc: TwoStepFirst) -> Response:
+        if is_htmx(request):
+            return Response(status_code=403, headers={"HX-Redirect": "/two-step"})
+        return RedirectResponse("/two-step", status_code=303)
 
     @app.exception_handler(HTTPException)
     async def kind_error(request: Request, exc: HTTPException) -> Response:

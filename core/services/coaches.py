@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from core.models import Coach, Role
 from core.office_hours import check_hours
 from core.services.audit import do_audit
+from core.services.sign_in_limits import do_unlock_login
 
 _hasher = PasswordHasher()
 LOGIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -122,8 +123,8 @@ def do_reset_password(session: Session, *, by: Coach, coach: Coach, password: st
     """Give a coach a new password (and lift a lockout); every open session of theirs ends."""
     check_password_rule(password, login=coach.login)
     coach.password_hash = hash_password(password)
-    coach.failed_logins, coach.locked_until = 0, None
     session.add(coach)
+    do_unlock_login(session, login=coach.login)
     _end_sessions(session, coach=coach)
     do_audit(
         session,
