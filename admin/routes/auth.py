@@ -15,7 +15,6 @@ from admin.web import SESSION_COOKIE, AnyChecked, SessionDep, client_address, pa
 from core.services.panel_sessions import (
     ABSOLUTE_LIMIT,
     CODE_WAIT,
-    LOCK_FOR,
     CodeNeeded,
     PendingGone,
     SignedIn,
@@ -25,6 +24,7 @@ from core.services.panel_sessions import (
     do_sign_in_code,
     do_sign_out,
 )
+from core.services.sign_in_limits import ADDRESS_WAIT
 
 router = APIRouter()
 LOGIN_CSRF_COOKIE = "polku_login_csrf"
@@ -47,7 +47,7 @@ def _form_page(request: Request, name: str, *, error: str = "", status_code: int
         LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request)
     )
     if status_code == 429:
-        response.headers["Retry-After"] = str(int(LOCK_FOR.total_seconds()))
+        response.headers["Retry-After"] = str(int(ADDRESS_WAIT.total_seconds()))
     return response
 
 

@@ -122,9 +122,9 @@ def do_deactivate_coach(session: Session, *, by: Coach, coach: Coach) -> None:
 def do_reset_password(session: Session, *, by: Coach, coach: Coach, password: str) -> None:
     """Give a coach a new password (and lift a lockout); every open session of theirs ends."""
     check_password_rule(password, login=coach.login)
+    do_unlock_login(session, login=coach.login)  # first: a sign-in may hold these rows
     coach.password_hash = hash_password(password)
     session.add(coach)
-    do_unlock_login(session, login=coach.login)
     _end_sessions(session, coach=coach)
     do_audit(
         session,

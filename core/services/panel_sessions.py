@@ -23,7 +23,6 @@ from core.services.audit import do_audit
 from core.services.coaches import access_coach_by_login, check_password, hash_password
 from core.services.sign_in_limits import (
     LOCK_AFTER,
-    LOCK_FOR,
     Refused,
     TooManyTries,
     do_forget_expired,
@@ -31,8 +30,6 @@ from core.services.sign_in_limits import (
     do_take_try,
 )
 from core.services.two_step import do_use_code, is_on
-
-__all__ = ["LOCK_AFTER", "LOCK_FOR", "Refused"]  # the sign-in's limits, for its callers
 
 IDLE_LIMIT = timedelta(hours=2)
 ABSOLUTE_LIMIT = timedelta(hours=12)
