@@ -22,6 +22,7 @@ from admin.routes import (
     notifications,
     safety,
     saved_replies,
+    two_step,
     updates,
     youth,
 )
@@ -32,6 +33,7 @@ from admin.web import (
     FetchMedia,
     NotSignedIn,
     Panel,
+    TwoStepFirst,
     is_htmx,
     make_templates,
     render,
@@ -49,6 +51,7 @@ PANEL_ROUTERS = (
     youth.router,
     invites.router,
     notifications.router,
+    two_step.router,
     coaches.router,
     audit.router,
     safety.router,
@@ -126,6 +129,12 @@ def create_web_app(
             response = RedirectResponse(target, status_code=303)
         response.delete_cookie(SESSION_COOKIE)
         return response
+
+    @app.exception_handler(TwoStepFirst)
+    async def to_two_step(request: Request, _exc: TwoStepFirst) -> Response:
+        if is_htmx(request):
+            return Response(status_code=403, headers={"HX-Redirect": "/two-step"})
+        return RedirectResponse("/two-step", status_code=303)
 
     @app.exception_handler(HTTPException)
     async def kind_error(request: Request, exc: HTTPException) -> Response:

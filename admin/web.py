@@ -1,9 +1,10 @@
 """The panel's plumbing: templates, the signed-in coach, CSRF checks and the database session.
 
-Routes take `CurrentCoach` (signed in, else a redirect to the sign-in page) and, when they
-change anything, `Checked` (the CSRF token of the session, from the form field or htmx's
-header). Everything a route reads or writes goes through `core.services` and its `access_*`
-functions.
+Routes take `CurrentViewer` (signed in, else a redirect to the sign-in page; a coach who must
+still turn two-step sign-in on is sent to do that) and, when they change anything, `Checked`
+(the CSRF token of the session, from the form field or htmx's header). The two-step set-up
+and signing out take `AnyViewer` / `AnyChecked`, which let such a coach through. Everything
+a route reads or writes goes through `core.services` and its `access_*` functions.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from core.i18n import gettext_for
 from core.models import Coach, PanelSession
 from core.services.access import is_admin
 from core.services.panel_sessions import access_panel_session
+from core.services.sign_in_limits import address_key
+from core.services.two_step import must_set_up
 from core.settings import Settings
 from core.timeutil import waited
 
@@ -57,6 +60,10 @@ class Panel:
 
 class NotSignedIn(Exception):
     """No live session: the sign-in page (or, for htmx, a full-page redirect to it)."""
+
+
+class TwoStepFirst(Exception):
+    """Two-step sign-in is required and this coach has not set it up: that page first."""
 
 
 def make_templates(settings: Settings) -> Jinja2Templates:
@@ -96,29 +103,45 @@ SessionDep = Annotated[Session, Depends(db_session, scope="function")]
 
 @dataclass(frozen=True)
 class Viewer:
-    """The signed-in coach and their session's CSRF token."""
+    """The signed-in coach and their session's CSRF token; `must_set_up` while two-step
+    sign-in is required and not yet on for them."""
 
     coach: Coach
     csrf_token: str
     session: PanelSession
+    must_set_up: bool = False
 
 
-def current_viewer(request: Request, session: SessionDep) -> Viewer:
-    """The signed-in coach, or NotSignedIn."""
+def any_viewer(request: Request, session: SessionDep) -> Viewer:
+    """The signed-in coach (even one who must still set up two-step sign-in), or NotSignedIn."""
     found = access_panel_session(
         session, token=request.cookies.get(SESSION_COOKIE, ""), now=panel_of(request).clock()
     )
     if found is None:
         raise NotSignedIn
     panel_session, coach = found
-    return Viewer(coach=coach, csrf_token=panel_session.csrf_token, session=panel_session)
+    return Viewer(
+        coach=coach,
+        csrf_token=panel_session.csrf_token,
+        session=panel_session,
+        must_set_up=must_set_up(session, coach=coach),
+    )
+
+
+AnyViewer = Annotated[Viewer, Depends(any_viewer)]
+
+
+def current_viewer(viewer: AnyViewer) -> Viewer:
+    """The signed-in coach, or NotSignedIn, or TwoStepFirst."""
+    if viewer.must_set_up:
+        raise TwoStepFirst
+    return viewer
 
 
 CurrentViewer = Annotated[Viewer, Depends(current_viewer)]
 
 
-async def checked_viewer(request: Request, viewer: CurrentViewer) -> Viewer:
-    """The signed-in coach, after the request proved it came from a panel page (CSRF)."""
+async def _check_csrf(request: Request, viewer: Viewer) -> Viewer:
     sent = request.headers.get(CSRF_HEADER)
     if sent is None:
         form = await request.form()
@@ -129,7 +152,31 @@ async def checked_viewer(request: Request, viewer: CurrentViewer) -> Viewer:
     return viewer
 
 
+async def checked_viewer(request: Request, viewer: CurrentViewer) -> Viewer:
+    """The signed-in coach, after the request proved it came from a panel page (CSRF)."""
+    return await _check_csrf(request, viewer)
+
+
+async def any_checked_viewer(request: Request, viewer: AnyViewer) -> Viewer:
+    """As `checked_viewer`, also for a coach who must still set up two-step sign-in."""
+    return await _check_csrf(request, viewer)
+
+
 Checked = Annotated[Viewer, Depends(checked_viewer)]
+AnyChecked = Annotated[Viewer, Depends(any_checked_viewer)]
+
+
+def client_address(request: Request) -> str:
+    """Who is asking, as the sign-in limits count it: the connection's address or, behind a
+    trusted proxy (POLKU_TRUSTED_PROXY), the last address in X-Forwarded-For, the one the
+    proxy itself saw (earlier ones are whatever the client wrote)."""
+    peer = request.client.host if request.client else ""
+    if panel_of(request).settings.trusted_proxy:
+        forwarded = ",".join(request.headers.getlist("x-forwarded-for"))
+        last = forwarded.rsplit(",", 1)[-1].strip()
+        if last:
+            return address_key(last)
+    return address_key(peer)
 
 
 def require_admin(viewer: Viewer) -> None:

@@ -123,7 +123,6 @@ def insert_coaches(engine: Engine) -> list[int]:
                     "role": Role.COACH,
                     "office_hours": {"days": [0, 1, 2, 3, 4], "start": "09:00", "end": "16:00"},
                     "active": True,
-                    "failed_logins": 0,
                     "created_at": now,
                 }
                 for i in range(1, COACHES + 1)

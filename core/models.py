@@ -114,8 +114,6 @@ class Coach(SQLModel, table=True):
         sa_column=Column(JSON, nullable=False),
     )
     active: bool = True
-    failed_logins: int = 0
-    locked_until: datetime | None = _optional_when()
     created_at: datetime = _now_column()
     # The coach's own Telegram chat, linked from the panel, where Polku sends them notices.
     telegram_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger))
@@ -126,6 +124,13 @@ class Coach(SQLModel, table=True):
     quiet_from: str | None = Field(default=None, sa_column=Column(String(5)))
     quiet_until: str | None = Field(default=None, sa_column=Column(String(5)))
     on_call: bool = False  # set by an admin: in the first ring of every urgent alert
+    # Two-step sign-in (core.services.two_step): the authenticator app's shared secret, kept
+    # readable because every code is checked against it; on once `totp_enabled_at` is set
+    # (a secret without it is an enrolment not yet confirmed). `totp_last_step` is the
+    # 30-second step of the last code accepted, so no code works twice.
+    totp_secret: str | None = Field(default=None, sa_column=Column(String(64)), repr=False)
+    totp_enabled_at: datetime | None = _optional_when()
+    totp_last_step: int | None = Field(default=None, sa_column=Column(BigInteger))
 
 
 class Youth(SQLModel, table=True):
@@ -187,6 +192,50 @@ class PanelSession(SQLModel, table=True):
     csrf_token: str = Field(sa_column=Column(String(64), nullable=False))
     created_at: datetime = _now_column()
     last_seen_at: datetime = _now_column()
+
+
+class PendingSignIn(SQLModel, table=True):
+    """A sign-in halfway: the password was right and the coach's code is asked next. The
+    browser holds a random token, the database its SHA-256; it lasts a few minutes."""
+
+    __tablename__ = "pending_sign_in"
+
+    token_hash: str = Field(sa_column=Column(String(64), primary_key=True))
+    coach_id: int = _fk("coach.id", ondelete="CASCADE", nullable=False)
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+
+
+class SignInCounter(SQLModel, table=True):
+    """Sign-in tries counted per client address (`kind` "address", `login` empty) and per
+    login and address (`kind` "login"), reserved atomically before each check
+    (core.services.sign_in_limits). Forgotten at `expires_at`; expired rows are deleted."""
+
+    __tablename__ = "sign_in_counter"
+
+    kind: str = Field(sa_column=Column(String(8), primary_key=True))
+    login: str = Field(sa_column=Column(String(64), primary_key=True))
+    address: str = Field(sa_column=Column(String(64), primary_key=True))
+    tries: int = 0
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+
+
+class RecoveryCode(SQLModel, table=True):
+    """A one-time recovery code for two-step sign-in, stored as its SHA-256 (the codes are
+    random and long, so a fast hash is enough); deleted when used."""
+
+    __tablename__ = "recovery_code"
+
+    code_hash: str = Field(sa_column=Column(String(64), primary_key=True))
+    coach_id: int = _fk("coach.id", ondelete="CASCADE", nullable=False)
+
+
+class PanelSetting(SQLModel, table=True):
+    """An organisation-wide panel setting an admin changes in the panel (name → value)."""
+
+    __tablename__ = "panel_setting"
+
+    name: str = Field(sa_column=Column(String(64), primary_key=True))
+    value: str = Field(sa_column=Column(String(200), nullable=False))
 
 
 class InviteCode(SQLModel, table=True):

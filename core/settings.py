@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     auto_migrate: bool = Field(default=True, alias="POLKU_AUTO_MIGRATE")
     bind: str = Field(default="127.0.0.1:8000", alias="POLKU_BIND")
     webhook_url: str = Field(default="", alias="POLKU_WEBHOOK_URL")
+    # The web app is reached only through a reverse proxy that appends the client's address to
+    # X-Forwarded-For (and says https in X-Forwarded-Proto): sign-in limits then count the
+    # address the proxy saw. Off: the connection's own address; the header is ignored.
+    trusted_proxy: bool = Field(default=False, alias="POLKU_TRUSTED_PROXY")
     # The panel's public address (https://…): coaches' Telegram notices get a button to the page.
     panel_url: str = Field(default="", alias="POLKU_PANEL_URL")
     # A coach may answer a young person by replying to a notice in Telegram (off by default).

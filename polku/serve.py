@@ -73,7 +73,14 @@ async def serve(settings: Settings) -> None:
     )
     server = _Server(
         uvicorn.Config(
-            web_app, host=settings.host, port=settings.port, log_config=None, lifespan="off"
+            web_app,
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            lifespan="off",
+            # Behind a trusted proxy its X-Forwarded-Proto counts wherever it runs; otherwise
+            # uvicorn's default (the FORWARDED_ALLOW_IPS variable, or only 127.0.0.1).
+            forwarded_allow_ips="*" if settings.trusted_proxy else None,
         )
     )
 

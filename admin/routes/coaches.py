@@ -1,5 +1,6 @@
 """Coach accounts, for admins: create, deactivate (after a confirmation page) and reactivate,
-reset a password, set office hours."""
+reset a password or two-step sign-in, set office hours; and whether two-step sign-in is
+required for everyone."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from core.services.coaches import (
     do_set_on_call,
     youth_of,
 )
+from core.services.two_step import do_reset, do_set_required, two_step_required
 
 router = APIRouter()
 FIELD_LIMIT = 200
@@ -53,6 +55,7 @@ def _page(
         hours={c.id: describe(c.office_hours, translations) for c in overview.coaches},
         day_names=[translations.gettext(name) for name in DAY_NAMES],
         roles=[role.value for role in Role],
+        two_step_required=two_step_required(session),
         error=error,
         error_for=error_for,
         form=form or {"role": Role.COACH.value},
@@ -234,3 +237,21 @@ def set_hours(
     except OfficeHoursError as refused:
         return _refused_on_row(request, session, viewer, refused, coach_id)
     return RedirectResponse("/coaches", status_code=303)
+
+
+@router.post("/coaches/two-step-required")
+def require_two_step(
+    session: SessionDep, viewer: Checked, on: Annotated[str, Form()] = ""
+) -> Response:
+    """Require two-step sign-in for everyone (each coach sets it up at their next page), or not."""
+    require_admin(viewer)
+    do_set_required(session, by=viewer.coach, on=on == "1")
+    return RedirectResponse("/coaches", status_code=303)
+
+
+@router.post("/coaches/{coach_id}/two-step/reset")
+def reset_two_step(coach_id: int, session: SessionDep, viewer: Checked) -> Response:
+    """Turn a coach's two-step sign-in off (a lost phone); they set it up again."""
+    coach = _target(session, viewer, coach_id)
+    do_reset(session, by=viewer.coach, coach=coach)
+    return RedirectResponse(f"/coaches#coach-{coach_id}", status_code=303)

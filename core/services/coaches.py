@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from core.models import Coach, Role, Youth
 from core.office_hours import check_hours
 from core.services.audit import coach_ref, do_audit
+from core.services.sign_in_limits import do_unlock_login
 
 _hasher = PasswordHasher()
 LOGIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -126,8 +127,8 @@ def do_reactivate_coach(session: Session, *, by: Coach, coach: Coach) -> None:
     another coach meanwhile stays with that coach."""
     if coach.active:
         return
+    do_unlock_login(session, login=coach.login)
     coach.active = True
-    coach.failed_logins, coach.locked_until = 0, None
     session.add(coach)
     do_audit(
         session,
@@ -141,8 +142,8 @@ def do_reactivate_coach(session: Session, *, by: Coach, coach: Coach) -> None:
 def do_reset_password(session: Session, *, by: Coach, coach: Coach, password: str) -> None:
     """Give a coach a new password (and lift a lockout); every open session of theirs ends."""
     check_password_rule(password, login=coach.login)
+    do_unlock_login(session, login=coach.login)  # first: a sign-in may hold these rows
     coach.password_hash = hash_password(password)
-    coach.failed_logins, coach.locked_until = 0, None
     session.add(coach)
     _end_sessions(session, coach=coach)
     do_audit(

@@ -20,6 +20,7 @@ from core.services.coaches import do_add_coach
 from core.settings import Settings
 
 PASSWORD = "correct horse battery"
+HOME = "127.0.0.1"  # where the test's browsers connect from, unless a test says otherwise
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -43,10 +44,10 @@ class PanelHarness:
     files: dict[str, bytes]
     app: object
 
-    def client(self) -> httpx.AsyncClient:
-        """A browser of its own (its own cookies)."""
+    def client(self, address: str = HOME) -> httpx.AsyncClient:
+        """A browser of its own (its own cookies), connecting from `address`."""
         return httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=self.app),  # type: ignore[arg-type]
+            transport=httpx.ASGITransport(app=self.app, client=(address, 50000)),  # type: ignore[arg-type]
             base_url="http://panel.test",
         )
 
@@ -79,21 +80,33 @@ class PanelHarness:
         with transaction(self.engine) as session:
             return list(session.exec(select(AuditEvent).where(AuditEvent.action == action)).all())
 
-    async def signed_in(self, login: str, password: str = PASSWORD) -> SignedInClient:
+    async def signed_in(
+        self, login: str, password: str = PASSWORD, code: str | None = None
+    ) -> SignedInClient:
         """A client signed in as this coach, with the CSRF token its pages carry."""
-        return await sign_in(self.client(), login, password)
+        return await sign_in(self.client(), login, password, code)
 
 
-async def sign_in(client: httpx.AsyncClient, login: str, password: str) -> SignedInClient:
-    """Sign in through the form, as a browser would; returns the client and its CSRF token."""
+async def sign_in(
+    client: httpx.AsyncClient, login: str, password: str, code: str | None = None
+) -> SignedInClient:
+    """Sign in through the form, as a browser would (with the app's `code` when two-step
+    sign-in asks for it); returns the client and the CSRF token of the page it lands on."""
     page = await client.get("/login")
     response = await client.post(
         "/login",
         data={"login": login, "password": password, "csrf_token": csrf_of(page.text)},
     )
     assert response.status_code == 303, response.text
-    inbox = await client.get("/")
-    return SignedInClient(client, csrf_of(inbox.text))
+    if response.headers["location"] == "/login/code":
+        assert code is not None, "this coach has two-step sign-in: give the code"
+        page = await client.get("/login/code")
+        response = await client.post(
+            "/login/code", data={"code": code, "csrf_token": csrf_of(page.text)}
+        )
+        assert response.status_code == 303, response.text
+    landing = await client.get("/", follow_redirects=True)
+    return SignedInClient(client, csrf_of(landing.text))
 
 
 @dataclass

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
+
+from admin.app import create_web_app
 from core.services.panel_sessions import LOCK_AFTER
-from tests.admin.conftest import PASSWORD, csrf_of
+from core.services.sign_in_limits import ADDRESS_LIMIT, address_key
+from core.settings import Settings
+from tests.admin.conftest import CSRF, PASSWORD, csrf_of, sign_in
 
 
 async def test_sign_in_with_the_right_password_opens_the_inbox(panel) -> None:
@@ -149,10 +154,12 @@ async def test_thirty_guesses_at_once_are_not_all_checked_and_the_right_one_afte
         )
 
     answers = await asyncio.gather(*(guess(f"guess-{i}") for i in range(30)))
-    assert {a.status_code for a in answers} == {401}
+    statuses = sorted(a.status_code for a in answers)
+    # One address: ADDRESS_LIMIT tries are taken (401), the rest refused as too many (429).
+    assert statuses == [401] * ADDRESS_LIMIT + [429] * (30 - ADDRESS_LIMIT)
     checked = len(panel.audit("panel.sign_in_failed")) + len(panel.audit("panel.locked"))
     assert checked == LOCK_AFTER  # the other 25 were refused before any password check
-    assert (await guess(PASSWORD)).status_code == 401
+    assert (await guess(PASSWORD)).status_code in (401, 429)
 
 
 async def test_every_page_forbids_inline_scripts_caching_and_framing(panel) -> None:
@@ -167,3 +174,98 @@ async def test_every_page_forbids_inline_scripts_caching_and_framing(panel) -> N
         assert "<script>" not in page.text and " on" + "click=" not in page.text
     login = await panel.client().get("/login")
     assert login.headers["cache-control"] == "no-store"
+
+
+async def try_sign_in(client, login: str, password: str):
+    """One try through the sign-in form, as a browser sends it."""
+    page = await client.get("/login")
+    return await client.post(
+        "/login", data={"login": login, "password": password, "csrf_token": csrf_of(page.text)}
+    )
+
+
+async def test_wrong_passwords_from_one_address_do_not_lock_the_coach_out_elsewhere(panel) -> None:
+    panel.add_coach("anna")
+    attacker = panel.client(address="198.51.100.7")
+    for _ in range(LOCK_AFTER):
+        assert (await try_sign_in(attacker, "anna", "nope")).status_code == 401
+    assert (await try_sign_in(attacker, "anna", PASSWORD)).status_code == 401  # locked there
+    at_school = await sign_in(panel.client(address="192.0.2.10"), "anna", PASSWORD)
+    assert "Inbox" in (await at_school.get("/")).text
+
+
+async def test_one_address_cannot_guess_across_many_logins(panel) -> None:
+    panel.add_coach("anna")
+    guesser = panel.client(address="198.51.100.7")
+    for i in range(ADDRESS_LIMIT):
+        assert (await try_sign_in(guesser, f"nobody{i}", "guess")).status_code == 401
+    # Every further try from there is refused at once, without a password check, whether the
+    # login exists or not, and the answer does not tell which.
+    unknown = await try_sign_in(guesser, "nobody-else", "guess")
+    known = await try_sign_in(guesser, "anna", PASSWORD)
+    assert unknown.status_code == known.status_code == 429
+    assert unknown.headers["retry-after"] == known.headers["retry-after"] == "900"
+    assert "Too many wrong tries from this network" in known.text
+    assert CSRF.sub("", unknown.text) == CSRF.sub("", known.text)
+    assert len(panel.audit("panel.sign_in_failed")) == ADDRESS_LIMIT  # one hash each, no more
+    assert len(panel.audit("panel.sign_in_throttled")) == 2
+    assert await sign_in(panel.client(address="192.0.2.10"), "anna", PASSWORD)  # elsewhere: fine
+    panel.clock.advance(minutes=16)
+    assert await sign_in(guesser, "anna", PASSWORD)
+
+
+async def test_signing_in_right_uses_up_nothing_so_one_office_address_is_never_refused(
+    panel,
+) -> None:
+    panel.add_coach("anna")
+    office = panel.client(address="192.0.2.10")
+    assert (await try_sign_in(office, "anna", "typo")).status_code == 401
+    for _ in range(ADDRESS_LIMIT):
+        assert (await try_sign_in(office, "anna", PASSWORD)).status_code == 303
+
+
+async def test_behind_a_trusted_proxy_the_address_it_saw_is_counted(panel) -> None:
+    panel.add_coach("anna")
+    proxied = create_web_app(
+        engine=panel.engine,
+        settings=Settings(_env_file=None, POLKU_PANEL_LANGUAGE="en", POLKU_TRUSTED_PROXY="1"),
+        clock=panel.clock,
+    )
+    proxy = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=proxied, client=("10.0.0.2", 50000)),  # type: ignore[arg-type]
+        base_url="http://panel.test",
+    )
+    # The client wrote the first address itself; the proxy appended the one it saw.
+    attacker = {"X-Forwarded-For": "192.0.2.10, 198.51.100.7"}
+    for _ in range(LOCK_AFTER):
+        page = await proxy.get("/login")
+        await proxy.post(
+            "/login",
+            data={"login": "anna", "password": "nope", "csrf_token": csrf_of(page.text)},
+            headers=attacker,
+        )
+    page = await proxy.get("/login")
+    coach = await proxy.post(
+        "/login",
+        data={"login": "anna", "password": PASSWORD, "csrf_token": csrf_of(page.text)},
+        headers={"X-Forwarded-For": "192.0.2.10"},
+    )
+    assert coach.status_code == 303  # the coach at 192.0.2.10 was never the one locked
+    # Without the setting the header is ignored: everyone behind it is the proxy's address.
+    direct = panel.client(address="10.0.0.2")
+    for _ in range(LOCK_AFTER):
+        await try_sign_in(direct, "anna", "nope")
+    other = panel.client(address="10.0.0.2")
+    page = await other.get("/login")
+    refused = await other.post(
+        "/login",
+        data={"login": "anna", "password": PASSWORD, "csrf_token": csrf_of(page.text)},
+        headers={"X-Forwarded-For": "192.0.2.99"},
+    )
+    assert refused.status_code == 401
+
+
+def test_an_ipv6_client_is_counted_by_its_network() -> None:
+    assert address_key("2001:db8:1:2::5") == address_key("2001:db8:1:2:ffff::1")
+    assert address_key("2001:db8:1:3::5") != address_key("2001:db8:1:2::5")
+    assert address_key("::ffff:192.0.2.1") == "192.0.2.1"

@@ -147,22 +147,25 @@ def test_a_coach_cannot_open_another_coachs_young_person(engine) -> None:
         assert [(e.coach_id, e.youth_id) for e in denied] == [(ben.id, annas.id), (ben.id, None)]
 
 
+HOME = "192.0.2.10"
+
+
 def test_sign_in_locks_after_repeated_failures_and_sessions_expire(engine) -> None:
     with transaction(engine) as session:
         _coach(session, "anna")
     for _attempt in range(LOCK_AFTER - 1):
         with transaction(engine) as session, pytest.raises(SignInError) as failed:
-            do_sign_in(session, login="anna", password="wrong", now=MONDAY_10)
+            do_sign_in(session, login="anna", password="wrong", address=HOME, now=MONDAY_10)
         assert not failed.value.locked
     with transaction(engine) as session, pytest.raises(SignInError) as failed:
-        do_sign_in(session, login="anna", password="wrong", now=MONDAY_10)
+        do_sign_in(session, login="anna", password="wrong", address=HOME, now=MONDAY_10)
     assert failed.value.locked
     with transaction(engine) as session, pytest.raises(SignInError) as failed:
-        do_sign_in(session, login="anna", password=PASSWORD, now=MONDAY_10)
+        do_sign_in(session, login="anna", password=PASSWORD, address=HOME, now=MONDAY_10)
     assert failed.value.locked  # even the right password waits for the lock to pass
     later = MONDAY_10 + timedelta(minutes=16)
     with transaction(engine) as session:
-        signed = do_sign_in(session, login="Anna", password=PASSWORD, now=later)
+        signed = do_sign_in(session, login="Anna", password=PASSWORD, address=HOME, now=later)
     with transaction(engine) as session:
         assert access_panel_session(session, token=signed.token, now=later) is not None
         assert (
@@ -171,7 +174,7 @@ def test_sign_in_locks_after_repeated_failures_and_sessions_expire(engine) -> No
         )
     with transaction(engine) as session:
         assert access_panel_session(session, token=signed.token, now=later) is None  # gone
-        again = do_sign_in(session, login="anna", password=PASSWORD, now=later)
+        again = do_sign_in(session, login="anna", password=PASSWORD, address=HOME, now=later)
         do_sign_out(session, token=again.token)
     with transaction(engine) as session:
         assert access_panel_session(session, token=again.token, now=later) is None
