@@ -13,6 +13,8 @@ from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException
 
 from admin.routes import (
+    appointments,
+    assessment_charts,
     audit,
     auth,
     coaches,
@@ -44,6 +46,8 @@ PANEL_ROUTERS = (
     inbox.router,
     conversation.router,
     youth.router,
+    appointments.router,
+    assessment_charts.router,
     invites.router,
     notifications.router,
     coaches.router,

@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from admin.appointment_time import form_times, span
 from core.db import transaction
 from core.i18n import gettext_for
 from core.models import Coach, PanelSession
@@ -72,6 +73,16 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.globals["panel_language"] = settings.panel_language
     translations = gettext_for(settings.panel_language)
     env.globals["waited"] = lambda since, now: waited(since, now, translations)
+    env.globals["when"] = lambda appointment, now: span(
+        appointment.starts_at,
+        appointment.duration_minutes,
+        language=settings.panel_language,
+        tz=settings.tz,
+        now=now,
+    )
+    env.globals["form_times"] = lambda appointment: form_times(
+        appointment.starts_at, appointment.duration_minutes, tz=settings.tz
+    )
     return Jinja2Templates(env=env)
 
 
