@@ -13,6 +13,8 @@ from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException
 
 from admin.routes import (
+    appointments,
+    assessment_charts,
     audit,
     auth,
     coaches,
@@ -49,6 +51,8 @@ PANEL_ROUTERS = (
     conversation.router,
     saved_replies.router,
     youth.router,
+    appointments.router,
+    assessment_charts.router,
     invites.router,
     notifications.router,
     two_step.router,

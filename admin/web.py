@@ -22,6 +22,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from admin.appointment_time import form_times, span
 from admin.cards import card_words
 from core.db import transaction
 from core.i18n import gettext_for
@@ -81,6 +82,16 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     translations = gettext_for(settings.panel_language)
     env.globals["waited"] = lambda since, now: waited(since, now, translations)
     env.globals["card_words"] = lambda card: card_words(card, translations, settings.panel_language)
+    env.globals["when"] = lambda appointment, now: span(
+        appointment.starts_at,
+        appointment.duration_minutes,
+        language=settings.panel_language,
+        tz=settings.tz,
+        now=now,
+    )
+    env.globals["form_times"] = lambda appointment: form_times(
+        appointment.starts_at, appointment.duration_minutes, tz=settings.tz
+    )
     return Jinja2Templates(env=env)
 
 

@@ -35,17 +35,11 @@ def radar_png(
 ) -> bytes:
     """A radar chart of the latest answers, with the first ones underneath when there are any.
 
-    Skipped answers (None) are drawn at the centre so the shape stays closed; the caller marks
-    their labels.
+    A skipped answer (None) is a gap: the line breaks there and nothing is shaded towards it,
+    so a skipped area never looks like the lowest value. The caller marks its label.
     """
     count = len(labels)
     angles = [2 * math.pi * i / count for i in range(count)]
-    closed = [*angles, angles[0]]
-
-    def points(values: Sequence[float | None]) -> list[float]:
-        drawn = [low if v is None else v for v in values]
-        return [*drawn, drawn[0]]
-
     figure = Figure(figsize=(6, 6.6), dpi=110)
     FigureCanvasAgg(figure)
     axes = cast(PolarAxes, figure.add_axes((0.17, 0.15, 0.66, 0.66), projection="polar"))
@@ -58,23 +52,50 @@ def radar_png(
     axes.set_yticks([low + (high - low) * f for f in (0.25, 0.5, 0.75, 1.0)])
     axes.set_yticklabels([])
     axes.grid(color="#d0d7de")
-    if first is not None:
-        axes.plot(
-            closed,
-            points(first),
-            color=FIRST_COLOUR,
-            linewidth=2,
-            linestyle="--",
-            label=first_label,
-        )
-        axes.fill(closed, points(first), color=FIRST_COLOUR, alpha=0.15)
-    axes.plot(closed, points(latest), color=LATEST_COLOUR, linewidth=3, label=latest_label)
-    axes.fill(closed, points(latest), color=LATEST_COLOUR, alpha=0.25)
+    shapes = [] if first is None else [(first, FIRST_COLOUR, 2, "--", 0.15, first_label)]
+    shapes.append((latest, LATEST_COLOUR, 3, "-", 0.25, latest_label))
+    for values, colour, width, style, alpha, label in shapes:
+        for stretch in _answered_stretches(values):
+            closed = len(stretch) == count
+            ids = [*stretch, stretch[0]] if closed else stretch
+            xs, ys = [angles[i] for i in ids], [float(values[i] or 0) for i in ids]
+            axes.plot(
+                xs,
+                ys,
+                color=colour,
+                linewidth=width,
+                linestyle=style,
+                marker="o",
+                markersize=5,
+                label=label,
+            )
+            label = "_"  # one legend entry per shape
+            if closed:
+                axes.fill(xs, ys, color=colour, alpha=alpha)
+            elif len(stretch) > 1:  # a wedge from the centre: shaded only where answered
+                axes.fill([xs[0], *xs, xs[-1]], [low, *ys, low], color=colour, alpha=alpha)
     figure.suptitle(title, fontsize=16, y=0.97)
     figure.legend(loc="lower center", ncol=2, fontsize=13, frameon=False)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def _answered_stretches(values: Sequence[float | None]) -> list[list[int]]:
+    """Indexes of answered values in unbroken stretches around the circle; all of them in one
+    stretch when nothing was skipped."""
+    count = len(values)
+    if all(v is not None for v in values):
+        return [list(range(count))]
+    start = next(i for i, v in enumerate(values) if v is None)
+    stretches: list[list[int]] = [[]]
+    for step in range(1, count + 1):
+        index = (start + step) % count
+        if values[index] is None:
+            stretches.append([])
+        else:
+            stretches[-1].append(index)
+    return [s for s in stretches if s]
 
 
 def history_png(
@@ -84,8 +105,10 @@ def history_png(
     low: float,
     high: float,
     tz: tzinfo,
+    marks: Sequence[float] = (),
 ) -> bytes:
-    """A line chart of a dialogue's score over time, one dot per finished run, dates in `tz`."""
+    """A line chart of a dialogue's score over time, one dot per finished run, dates in `tz`;
+    `marks` are cut-offs drawn as dashed lines (the WHO-5's 28 and 50)."""
     # matplotlib.dates has no type hints: its calls below are marked for mypy.
     local = [when.astimezone(tz).replace(tzinfo=None) for when, _ in points]
     days = [float(d) for d in date2num(local)]  # type: ignore[no-untyped-call]
@@ -107,6 +130,8 @@ def history_png(
     axes.xaxis.set_major_locator(AutoDateLocator(minticks=2, maxticks=6))  # type: ignore[no-untyped-call]
     axes.xaxis.set_major_formatter(DateFormatter("%d.%m.%y"))  # type: ignore[no-untyped-call]
     axes.set_ylim(low, high)
+    for mark in marks:
+        axes.axhline(mark, color=FIRST_COLOUR, linewidth=1.2, linestyle="--")
     axes.grid(color="#d0d7de")
     axes.tick_params(labelsize=11)
     for side in ("top", "right"):

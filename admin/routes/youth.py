@@ -1,88 +1,47 @@
-"""Young people: the list and the shared queue, one young person's page (self-assessment
-history, appointments, portfolio), taking from the queue, booking and, for admins, reassigning."""
+"""Young people: the list and the shared queue, one young person's page (self-assessments,
+appointments, portfolio), taking from the queue and, for admins, reassigning. Booking, moving
+and cancelling are in admin/routes/appointments.py, the charts in assessment_charts.py."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time
-from functools import cache
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, col, select
 
+from admin.assessment_view import dialogue_views, known_dialogues
 from admin.routes.conversation import visible_youth
 from admin.web import Checked, CurrentViewer, SessionDep, Viewer, panel_of, render, require_admin
-from core.charts import history_png
-from core.dialogs.loader import load_dialogues
-from core.dialogs.scales import NUMERIC_SCALES
-from core.dialogs.schema import Dialogue
 from core.i18n import gettext_for
 from core.models import AppointmentKind, Coach, InviteCode, Youth
 from core.services.access import access_coach_by_id, is_admin, visible_to
-from core.services.appointments import AppointmentError, do_book, past, upcoming
-from core.services.assessments import finished_by_dialogue
+from core.services.appointments import past, upcoming
+from core.services.assessments import histories
 from core.services.audit import do_audit
 from core.services.portfolio import access_entry_by_id, do_confirm_entry, entries
 from core.services.youth import do_assign_youth, do_record_under_18, do_take_youth
 
 router = APIRouter()
 KINDS = [kind.value for kind in AppointmentKind]
-TITLE_LIMIT, PLACE_LIMIT = 200, 300
-FORM_LIMIT = 2000  # longer than any field may be; the route explains the real limits
+DONE = ("booked", "moved", "cancelled")
 
 
-@cache
-def dialogues() -> dict[str, Dialogue]:
-    """The dialogue definitions (titles and scales), read once."""
-    return load_dialogues()
-
-
-@dataclass(frozen=True)
-class History:
-    """One dialogue's finished runs, for the table and the chart under it."""
-
-    dialogue_id: str
-    title: str
-    runs: list[tuple[datetime, float | None]]
-
-    @property
-    def scored(self) -> bool:
-        return any(score is not None for _, score in self.runs)
-
-
-def _histories(session: Session, youth: Youth, language: str) -> list[History]:
-    _ = gettext_for(language).gettext
-    known = dialogues()
-    found = []
-    for dialogue_id, runs in finished_by_dialogue(session, youth_id=youth.id or 0).items():
-        title = _(known[dialogue_id].title) if dialogue_id in known else dialogue_id
-        points = [(run.finished_at, run.score) for run in runs if run.finished_at is not None]
-        found.append(History(dialogue_id, title, points))
-    return sorted(found, key=lambda h: h.title)
-
-
-def _range(dialogue: Dialogue | None, scores: list[float]) -> tuple[float, float]:
-    """The score axis: WHO-5 runs 0–100, a mean runs along the dialogue's scale."""
-    if dialogue is not None and dialogue.scoring == "who5":
-        return 0, 100
-    if dialogue is not None and (dialogue.scale or "") in NUMERIC_SCALES:
-        scale = NUMERIC_SCALES[dialogue.scale or ""]
-        return scale.low, scale.high
-    return min([0.0, *scores]), max([1.0, *scores])
-
-
-def _page(
+def youth_page_response(
     request: Request,
     session: Session,
     viewer: Viewer,
     youth: Youth,
     *,
+    status_code: int = 200,
     error: str = "",
     form: dict[str, str] | None = None,
-    status_code: int = 200,
+    change: dict[str, str] | None = None,
+    notice: tuple[str, int] | None = None,
 ) -> Response:
+    """The young person's page. `error` and `form`: a refused booking, shown with what was
+    typed; `change`: a refused move or cancel (its appointment id, what was typed, why);
+    `notice`: what was just done ("booked", "moved", "cancelled") to which appointment."""
     panel = panel_of(request)
     now = panel.clock()
     youth_id = youth.id or 0
@@ -94,6 +53,10 @@ def _page(
         session.exec(select(Coach).where(col(Coach.active)).order_by(col(Coach.display_name))).all()
         if is_admin(viewer.coach)
         else []
+    )
+    coming, earlier = (
+        upcoming(session, youth_id=youth_id, now=now),
+        past(session, youth_id=youth_id, now=now),
     )
     names = {c.id: c.display_name for c in active_coaches}
     for coach_id in confirmers - names.keys():
@@ -107,15 +70,22 @@ def _page(
         youth=youth,
         coach=coach,
         invite=invite,
-        histories=_histories(session, youth, panel.settings.panel_language),
-        upcoming=upcoming(session, youth_id=youth_id, now=now),
-        past=past(session, youth_id=youth_id, now=now),
+        assessments=dialogue_views(
+            histories(session, youth_id=youth_id),
+            known_dialogues(),
+            gettext_for(panel.settings.panel_language),
+        ),
+        upcoming=coming,
+        past=earlier,
+        notice=notice[0] if notice else "",
+        noticed=next((a for a in [*coming, *earlier] if notice and a.id == notice[1]), None),
+        change=change or {},
         portfolio=portfolio,
         coach_names=names,
         active_coaches=active_coaches,
         kinds=KINDS,
         error=error,
-        form=form or {"kind": "meeting", "duration": "60"},
+        form=form or {"kind": "meeting"},
     )
 
 
@@ -138,43 +108,18 @@ def youth_list(request: Request, session: SessionDep, viewer: CurrentViewer) -> 
 def youth_page(
     request: Request, youth_id: int, session: SessionDep, viewer: CurrentViewer
 ) -> Response:
-    """One young person: who they are, their self-assessments, appointments and portfolio."""
+    """One young person: who they are, their self-assessments, appointments and portfolio;
+    `?done=booked&appointment=ID` (after a redirect) says what was just done."""
     youth = visible_youth(session, viewer, youth_id)
     do_audit(
         session, actor="coach", action="youth.read", coach_id=viewer.coach.id, youth_id=youth.id
     )
-    return _page(request, session, viewer, youth)
-
-
-@router.get("/youth/{youth_id}/history/{dialogue_id}.png")
-def history_chart(
-    request: Request, youth_id: int, dialogue_id: str, session: SessionDep, viewer: CurrentViewer
-) -> Response:
-    """A dialogue's score over time as a line chart (drawn in a worker thread)."""
-    youth = visible_youth(session, viewer, youth_id)
-    panel = panel_of(request)
-    history = next(
-        (
-            h
-            for h in _histories(session, youth, panel.settings.panel_language)
-            if h.dialogue_id == dialogue_id
-        ),
-        None,
+    done, appointment = (
+        request.query_params.get("done", ""),
+        request.query_params.get("appointment", ""),
     )
-    if history is None or not history.scored:
-        raise HTTPException(status_code=404)
-    do_audit(
-        session,
-        actor="coach",
-        action="youth.read_history",
-        coach_id=viewer.coach.id,
-        youth_id=youth.id,
-        detail=dialogue_id,
-    )
-    points = [(when, score) for when, score in history.runs if score is not None]
-    low, high = _range(dialogues().get(dialogue_id), [score for _, score in points])
-    png = history_png(title=history.title, points=points, low=low, high=high, tz=panel.settings.tz)
-    return Response(png, media_type="image/png", headers={"Cache-Control": "private, no-cache"})
+    notice = (done, int(appointment)) if done in DONE and appointment.isdigit() else None
+    return youth_page_response(request, session, viewer, youth, notice=notice)
 
 
 @router.post("/youth/{youth_id}/take")
@@ -244,84 +189,3 @@ def confirm_entry(
         raise HTTPException(status_code=404)
     do_confirm_entry(session, coach=viewer.coach, entry=entry, now=panel_of(request).clock())
     return RedirectResponse(f"/youth/{youth_id}#portfolio", status_code=303)
-
-
-def _local_start(day: str, clock: str, request: Request) -> datetime | None:
-    """The date and time as typed (2026-12-01 or 1.12.2026; 10:00 or 10.00), in local time."""
-    day, clock = day.strip(), clock.strip().replace(".", ":")
-    try:
-        if "." in day:
-            d, m, y = (int(part) for part in day.split("."))
-            parsed_day = date(y, m, d)
-        else:
-            parsed_day = date.fromisoformat(day)
-        parsed_time = time.fromisoformat(clock if len(clock) != 4 else f"0{clock}")
-    except ValueError:
-        return None
-    return datetime.combine(parsed_day, parsed_time, tzinfo=panel_of(request).settings.tz)
-
-
-@router.post("/youth/{youth_id}/appointments")
-def book(
-    request: Request,
-    youth_id: int,
-    session: SessionDep,
-    viewer: Checked,
-    kind: Annotated[str, Form(max_length=FORM_LIMIT)] = "",
-    title: Annotated[str, Form(max_length=FORM_LIMIT)] = "",
-    day: Annotated[str, Form(max_length=FORM_LIMIT)] = "",
-    clock: Annotated[str, Form(max_length=FORM_LIMIT)] = "",
-    duration: Annotated[str, Form(max_length=FORM_LIMIT)] = "60",
-    place: Annotated[str, Form(max_length=FORM_LIMIT)] = "",
-    bring: Annotated[str, Form(max_length=FORM_LIMIT)] = "",
-) -> Response:
-    """Book a meeting or a trial day; the young person gets it in Telegram with reminders."""
-    youth = visible_youth(session, viewer, youth_id)
-    panel = panel_of(request)
-    _ = gettext_for(panel.settings.panel_language).gettext
-    form = {
-        "kind": kind,
-        "title": title,
-        "day": day,
-        "clock": clock,
-        "duration": duration,
-        "place": place,
-        "bring": bring,
-    }
-    starts_at = _local_start(day, clock, request)
-    error = ""
-    if kind not in KINDS:
-        error = _("Choose what kind of appointment it is.")
-    elif not title.strip():
-        error = _("Give the appointment a title: the young person sees it.")
-    elif len(title) > TITLE_LIMIT:
-        error = _("The title is too long: at most 200 characters.")
-    elif len(place) > PLACE_LIMIT or len(bring) > PLACE_LIMIT:
-        error = _("The place and what to bring can be at most 300 characters each.")
-    elif starts_at is None:
-        error = _("Check the date and the time, for example 2026-12-01 and 10:00.")
-    elif starts_at <= panel.clock():
-        error = _("That time has already passed. Choose a time in the future.")
-    elif not duration.strip().isdigit() or not 5 <= int(duration) <= 24 * 60:
-        error = _("The length is in minutes, from 5 to 1440.")
-    if error or starts_at is None:
-        return _page(request, session, viewer, youth, error=error, form=form, status_code=422)
-    try:
-        do_book(
-            session,
-            youth=youth,
-            coach=viewer.coach,
-            kind=kind,
-            title=title,
-            starts_at=starts_at,
-            duration_minutes=int(duration),
-            place=place.strip() or None,
-            bring=bring.strip() or None,
-            tz=panel.settings.tz,
-            reminder_hours=panel.settings.reminder_hours,
-            now=panel.clock(),
-        )
-    except AppointmentError as refused:
-        error = _("The appointment could not be booked: {reason}").format(reason=refused)
-        return _page(request, session, viewer, youth, error=error, form=form, status_code=422)
-    return RedirectResponse(f"/youth/{youth_id}#appointments", status_code=303)

@@ -12,6 +12,10 @@ from core.dialogs.scales import NUMERIC_SCALES
 from core.dialogs.schema import Dialogue, Question
 
 WHO5_ITEMS = 5
+# The WHO-5's published cut-offs: at most 50 suggests poor well-being, at most 28 is very low
+# (the WHO-5 guide's sign that a talk about depression is worth having).
+WHO5_VERY_LOW, WHO5_LOW = 28, 50
+Who5Band = Literal["very_low", "low", "good"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,13 @@ def numeric_answers(dialogue: Dialogue, answers: dict[str, AnswerValue]) -> dict
 def who5_index(raw_sum: int) -> int:
     """The WHO-5 percentage score: raw 0–25 multiplied by 4."""
     return raw_sum * 4
+
+
+def who5_band(index: float) -> Who5Band:
+    """Where a WHO-5 index (0–100) falls by the published cut-offs, for the coach's eyes."""
+    if index <= WHO5_VERY_LOW:
+        return "very_low"
+    return "low" if index <= WHO5_LOW else "good"
 
 
 def score(dialogue: Dialogue, answers: dict[str, AnswerValue]) -> tuple[float | None, int | None]:

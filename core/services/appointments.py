@@ -4,6 +4,7 @@ transaction, so a reminder exists exactly when its appointment does."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_
@@ -32,9 +33,23 @@ class AppointmentError(ValueError):
     """An appointment cannot be made or changed as asked; the message says why."""
 
 
+class NotChangeable(AppointmentError):
+    """The appointment was already cancelled, or its time has come: a form opened earlier is
+    stale. `why` is "cancelled" or "begun", for a kind word in the panel."""
+
+    def __init__(self, why: Literal["cancelled", "begun"]) -> None:
+        super().__init__(
+            "the appointment is already cancelled"
+            if why == "cancelled"
+            else "the appointment has already begun"
+        )
+        self.why = why
+
+
 FOLLOWED_UP = (AppointmentKind.TRIAL_DAY, AppointmentKind.INTRODUCTION)
 FOLLOWUP_EVENING = time(18, 0)
 FOLLOWUP_VALID = timedelta(days=3)
+MIN_MINUTES, MAX_MINUTES = 1, 24 * 60
 
 
 def followup_time(appointment: Appointment, tz: ZoneInfo) -> datetime:
@@ -55,6 +70,40 @@ def check_appointment(*, kind: str, title: str, starts_at: datetime, now: dateti
         raise AppointmentError("the start time needs a timezone")
     if starts_at <= now:
         raise AppointmentError("the start time is in the past")
+
+
+def check_changeable(appointment: Appointment, *, now: datetime) -> None:
+    """Raise NotChangeable for an appointment already cancelled or already begun: moving or
+    cancelling it now would tell the young person something untrue."""
+    if appointment.status == AppointmentStatus.CANCELLED:
+        raise NotChangeable("cancelled")
+    if appointment.starts_at <= now:
+        raise NotChangeable("begun")
+
+
+def check_duration(duration_minutes: int) -> None:
+    """Raise AppointmentError unless the length is a minute to a day (as the CSV import)."""
+    if not MIN_MINUTES <= duration_minutes <= MAX_MINUTES:
+        raise AppointmentError(f"the length must be {MIN_MINUTES} to {MAX_MINUTES} minutes")
+
+
+def access_appointment_by_id(
+    session: Session, *, coach: Coach, youth: Youth, appointment_id: int
+) -> Appointment | None:
+    """An appointment of this young person (whom the coach may see); another's or an unknown
+    id is None, and the attempt audited."""
+    appointment = session.get(Appointment, appointment_id)
+    if appointment is not None and appointment.youth_id == youth.id:
+        return appointment
+    do_audit(
+        session,
+        actor="coach",
+        action="access.denied",
+        coach_id=coach.id,
+        youth_id=youth.id,
+        detail=f"appointment {appointment_id}",
+    )
+    return None
 
 
 def _schedule_messages(
@@ -126,6 +175,7 @@ def do_book(
     """Book an appointment and schedule its messages."""
     now = now or utcnow()
     check_appointment(kind=kind, title=title, starts_at=starts_at, now=now)
+    check_duration(duration_minutes)
     appointment = Appointment(
         youth_id=row_id(youth),
         coach_id=coach.id if coach else None,
@@ -179,15 +229,20 @@ def do_move(
     *,
     appointment: Appointment,
     starts_at: datetime,
+    duration_minutes: int | None = None,
     tz: ZoneInfo,
     reminder_hours: dict[str, list[int]] | None = None,
+    coach: Coach | None = None,
     now: datetime | None = None,
 ) -> None:
-    """Move an appointment: old reminders are cancelled, old buttons go stale, new ones come."""
+    """Move an appointment (and change its length, when given): old reminders are cancelled,
+    old buttons go stale, new ones come. Cancelled or begun ones cannot be moved."""
     now = now or utcnow()
-    if appointment.status in (AppointmentStatus.CANCELLED,):
-        raise AppointmentError("a cancelled appointment cannot be moved")
+    check_changeable(appointment, now=now)
     check_appointment(kind=appointment.kind, title=appointment.title, starts_at=starts_at, now=now)
+    if duration_minutes is not None:
+        check_duration(duration_minutes)
+        appointment.duration_minutes = duration_minutes
     youth = _supersede(session, appointment=appointment, now=now)
     appointment.starts_at = starts_at
     appointment.status = AppointmentStatus.SCHEDULED
@@ -204,32 +259,40 @@ def do_move(
         session,
         actor="coach",
         action="appointment.move",
+        coach_id=coach.id if coach else None,
         youth_id=youth.id,
         detail=str(appointment.id),
     )
 
 
 def do_cancel(
-    session: Session, *, appointment: Appointment, tz: ZoneInfo, now: datetime | None = None
+    session: Session,
+    *,
+    appointment: Appointment,
+    tz: ZoneInfo,
+    coach: Coach | None = None,
+    now: datetime | None = None,
 ) -> None:
-    """Cancel an appointment and tell the young person (at once, or after quiet hours)."""
+    """Cancel an appointment and tell the young person (at once, or after quiet hours).
+    Cancelled or begun ones cannot be cancelled (the young person would hear it twice)."""
     now = now or utcnow()
+    check_changeable(appointment, now=now)
     youth = _supersede(session, appointment=appointment, now=now)
     appointment.status = AppointmentStatus.CANCELLED
-    if appointment.starts_at > now:
-        do_enqueue(
-            session,
-            youth=youth,
-            kind="cancelled",
-            due_at=min(next_allowed(now, tz), appointment.starts_at),
-            not_after=appointment.starts_at,
-            appointment_id=row_id(appointment),
-            payload={"version": appointment.version},
-        )
+    do_enqueue(
+        session,
+        youth=youth,
+        kind="cancelled",
+        due_at=min(next_allowed(now, tz), appointment.starts_at),
+        not_after=appointment.starts_at,
+        appointment_id=row_id(appointment),
+        payload={"version": appointment.version},
+    )
     do_audit(
         session,
         actor="coach",
         action="appointment.cancel",
+        coach_id=coach.id if coach else None,
         youth_id=youth.id,
         detail=str(appointment.id),
     )

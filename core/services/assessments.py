@@ -20,7 +20,7 @@ from core.dialogs.engine import (
     step,
 )
 from core.dialogs.schema import Dialogue
-from core.dialogs.scoring import Outcome, outcome, score
+from core.dialogs.scoring import WHO5_LOW, Outcome, outcome, score
 from core.models import (
     Assessment,
     AssessmentAnswer,
@@ -34,7 +34,7 @@ OPEN = (AssessmentStatus.IN_PROGRESS, AssessmentStatus.PAUSED)
 # The initial mapping's question about age, and its answer for a minor.
 AGE_QUESTION, UNDER_18 = "age", "under_18"
 # A mild crisis signal within this long after a WHO-5 at most this low gets a check-in.
-WHO5, LOW_WELLBEING_SCORE, LOW_WELLBEING_DAYS = "who5", 50, timedelta(days=14)
+WHO5, LOW_WELLBEING_SCORE, LOW_WELLBEING_DAYS = "who5", WHO5_LOW, timedelta(days=14)
 
 
 def access_open_assessment(session: Session, *, youth: Youth) -> Assessment | None:
@@ -146,18 +146,6 @@ def finished_runs(session: Session, *, youth_id: int, dialogue_id: str) -> list[
     )
 
 
-def finished_by_dialogue(session: Session, *, youth_id: int) -> dict[str, list[Assessment]]:
-    """Every finished run of the young person, by dialogue id, oldest first."""
-    runs: dict[str, list[Assessment]] = {}
-    for run in session.exec(
-        select(Assessment)
-        .where(Assessment.youth_id == youth_id, Assessment.status == AssessmentStatus.FINISHED)
-        .order_by(col(Assessment.finished_at), col(Assessment.id))
-    ):
-        runs.setdefault(run.dialogue_id, []).append(run)
-    return runs
-
-
 def answers_of(assessment: Assessment) -> dict[str, AnswerValue]:
     """The answers a run's stored state holds."""
     return State.from_json(assessment.state).answers
@@ -190,31 +178,48 @@ class RunSummary:
 
 
 def history(session: Session, *, youth_id: int, dialogue_id: str) -> list[RunSummary]:
-    """For the coach: every finished run of one dialogue with its answers, oldest first.
+    """For the coach: every finished run of one dialogue with its answers, oldest first."""
+    return histories(session, youth_id=youth_id, dialogue_id=dialogue_id).get(dialogue_id, [])
+
+
+def histories(
+    session: Session, *, youth_id: int, dialogue_id: str | None = None
+) -> dict[str, list[RunSummary]]:
+    """For the coach: the finished runs with their answers, by dialogue id, oldest first
+    (one dialogue, or all of them) — two queries however many runs there are.
 
     Built from the stored answer rows (with their own version and area), so runs of an older
     version of a dialogue stay readable after the file changes.
     """
-    runs = finished_runs(session, youth_id=youth_id, dialogue_id=dialogue_id)
-    summaries = []
-    for run in runs:
+    query = select(Assessment).where(
+        Assessment.youth_id == youth_id, Assessment.status == AssessmentStatus.FINISHED
+    )
+    if dialogue_id is not None:
+        query = query.where(Assessment.dialogue_id == dialogue_id)
+    runs = session.exec(query.order_by(col(Assessment.finished_at), col(Assessment.id))).all()
+    answers: dict[int, list[AreaAnswer]] = {}
+    if runs:
         rows = session.exec(
             select(AssessmentAnswer)
-            .where(AssessmentAnswer.assessment_id == run.id)
+            .where(col(AssessmentAnswer.assessment_id).in_([row_id(run) for run in runs]))
             .order_by(col(AssessmentAnswer.id))
         ).all()
-        summaries.append(
+        for r in rows:
+            answers.setdefault(r.assessment_id, []).append(
+                AreaAnswer(r.question_id, r.area, r.value, r.choices, r.skipped)
+            )
+    found: dict[str, list[RunSummary]] = {}
+    for run in runs:
+        found.setdefault(run.dialogue_id, []).append(
             RunSummary(
                 assessment_id=row_id(run),
                 dialogue_version=run.dialogue_version,
                 finished_at=run.finished_at,
                 score=run.score,
-                answers=[
-                    AreaAnswer(r.question_id, r.area, r.value, r.choices, r.skipped) for r in rows
-                ],
+                answers=answers.get(row_id(run), []),
             )
         )
-    return summaries
+    return found
 
 
 def recently_low_wellbeing(session: Session, *, youth_id: int, now: datetime) -> bool:

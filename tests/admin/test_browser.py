@@ -80,6 +80,7 @@ def test_a_coach_answers_books_a_trial_day_and_hands_back(tmp_path: Path, databa
         coach.fill("#title", "Kokki-linja, Stadin AO")
         coach.fill("#day", (datetime.now(UTC) + timedelta(days=7)).date().isoformat())
         coach.fill("#clock", "10:00")
+        coach.fill("#ends", "14:00")
         coach.fill("#place", "Hattulantie 2")
         coach.get_by_role("button", name="Book").click()
         expect(coach.locator("main")).to_contain_text("Kokki-linja, Stadin AO")

@@ -73,7 +73,7 @@ def _booking(**changes: str) -> dict[str, str]:
         "title": "Trial day at Hotel Aurora",
         "day": "2026-11-26",
         "clock": "09:30",
-        "duration": "240",
+        "ends": "13:30",
         "place": "Aurankatu 1",
         "bring": "Work shoes",
     }
@@ -197,14 +197,21 @@ async def test_booking_a_trial_day_schedules_its_messages(panel) -> None:
     with transaction(panel.engine) as session:
         appointment = session.exec(select(Appointment)).one()
         kinds = sorted(session.exec(select(OutboxMessage.kind)).all())
+    assert booked.headers["location"] == (
+        f"/youth/{aino.id}?done=booked&appointment={appointment.id}#appointments"
+    )
     assert appointment.kind == AppointmentKind.TRIAL_DAY and appointment.coach_id == anna.id
     assert appointment.starts_at == datetime(2026, 11, 26, 7, 30, tzinfo=UTC)  # 9.30 in Helsinki
     assert appointment.duration_minutes == 240 and appointment.bring == "Work shoes"
     assert kinds == ["booked", "followup", "reminder", "reminder"]
     assert len(panel.audit("appointment.book")) == 1
-    page = await coach.get(f"/youth/{aino.id}")
+    page = await coach.get(booked.headers["location"])
+    assert (
+        "Booked: Thu 26 Nov 09:30–13:30 · Trial day at Hotel Aurora. "
+        "The young person gets a message about it in Telegram."
+    ) in " ".join(page.text.split())
     upcoming = page.text.split("Coming up")[1].split("Book a meeting")[0]
-    assert "26.11.2026 09:30" in upcoming and "Trial day at Hotel Aurora" in upcoming
+    assert "Thu 26 Nov 09:30–13:30" in upcoming and "Trial day at Hotel Aurora" in upcoming
     assert "no answer yet" in upcoming
 
 
@@ -217,7 +224,8 @@ async def test_a_booking_that_would_not_do_is_refused_kindly_and_nothing_is_save
         "Give the appointment a title": _booking(title="  "),
         "Check the date and the time": _booking(day="31.2.2026"),
         "Check the date": _booking(clock="25:00"),
-        "in minutes": _booking(duration="0"),
+        "after the start time": _booking(ends="09:00"),
+        "Check the end time": _booking(ends="late"),
         "what kind": _booking(kind="party"),
     }
     for message, form in cases.items():

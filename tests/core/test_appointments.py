@@ -12,7 +12,13 @@ from sqlmodel import Session, col, select
 from core.db import transaction
 from core.models import Appointment, Consent, OutboxMessage, Youth
 from core.scheduling import reminder_times
-from core.services.appointments import AppointmentError, do_book, do_cancel, do_move
+from core.services.appointments import (
+    AppointmentError,
+    NotChangeable,
+    do_book,
+    do_cancel,
+    do_move,
+)
 from core.services.outbox import LEASE, claim_due
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -137,6 +143,58 @@ def test_cancelling_cancels_reminders_and_tells_the_youth(engine, youth):
         )
     assert [(r.kind, r.status) for r in rows(engine)][-1] == ("cancelled", "pending")
     assert sum(r.status == "cancelled" for r in rows(engine)) == 3
+
+
+def test_a_cancelled_or_begun_appointment_is_not_changed_again(engine, youth):
+    now = local(2026, 11, 2, 12, 0)
+    first = book(engine, youth, local(2026, 11, 10, 14, 0), now)
+    second = book(engine, youth, local(2026, 11, 3, 9, 0), now)
+    with transaction(engine) as session:
+        do_cancel(session, appointment=session.get(Appointment, first.id), tz=HELSINKI, now=now)
+    written = len(rows(engine))
+    later = local(2026, 11, 3, 9, 30)  # the second one has begun
+    refused = [
+        (first, lambda s, a: do_cancel(s, appointment=a, tz=HELSINKI, now=now), "cancelled"),
+        (second, lambda s, a: do_cancel(s, appointment=a, tz=HELSINKI, now=later), "begun"),
+        (
+            second,
+            lambda s, a: do_move(
+                s, appointment=a, starts_at=local(2026, 11, 9, 9, 0), tz=HELSINKI, now=later
+            ),
+            "begun",
+        ),
+    ]
+    for appointment, change, why in refused:
+        with transaction(engine) as session, pytest.raises(NotChangeable) as caught:
+            change(session, session.get(Appointment, appointment.id))
+        assert caught.value.why == why
+    assert len(rows(engine)) == written  # nobody hears of a cancellation twice
+
+
+def test_moving_can_change_the_length_within_a_day(engine, youth):
+    now = local(2026, 11, 2, 12, 0)
+    appointment = book(engine, youth, local(2026, 11, 10, 14, 0), now)
+    with transaction(engine) as session:
+        moved = session.get(Appointment, appointment.id)
+        do_move(
+            session,
+            appointment=moved,
+            starts_at=local(2026, 11, 11, 9, 0),
+            duration_minutes=240,
+            tz=HELSINKI,
+            now=now,
+        )
+    with transaction(engine) as session, pytest.raises(AppointmentError, match="minutes"):
+        do_move(
+            session,
+            appointment=session.get(Appointment, appointment.id),
+            starts_at=local(2026, 11, 11, 9, 0),
+            duration_minutes=24 * 60 + 1,
+            tz=HELSINKI,
+            now=now,
+        )
+    with Session(engine) as session:
+        assert session.get(Appointment, appointment.id).duration_minutes == 240
 
 
 def test_a_time_in_the_past_or_a_strange_kind_is_refused(engine, youth):
