@@ -36,6 +36,8 @@ from core.services.appointments import do_book
 from core.services.coaches import do_add_coach, do_deactivate_coach
 from core.services.inbox import Incoming, do_store
 from core.services.messages import do_record_message
+from core.services.notes import do_add_note
+from core.services.saved_replies import do_add_saved_reply
 from core.services.talk import do_coach_reply, do_open_talk
 from tests.admin.test_browser import PHONE
 from tests.serving import artifact, chromium, serving
@@ -58,6 +60,9 @@ PAGES: dict[str, list[str]] = {
     "/audit": ["/audit", "/audit?youth={aino}"],
     "/safety": ["/safety"],
     "/updates": ["/updates"],
+    "/replies": ["/replies"],
+    "/two-step": ["/two-step"],
+    "/login/code": ["/login/code"],
 }
 # Fragments that htmx swaps into a page above (checked there), a file and an image.
 NOT_PAGES = {"/inbox/rows", "/youth/{youth_id}/chat/messages", "/media/{message_id}"}
@@ -161,6 +166,10 @@ def seed(database_url: str, admin_login: str, now: datetime) -> dict[str, int]:
                 delivery_status=Delivery.RECEIVED,
             )
         do_coach_reply(session, coach=admin, youth=aino, text="Hei Aino! Lähetä se vain.", now=now)
+        do_add_note(session, coach=admin, youth=aino, text="Jännittää puhelua.", now=now)
+        do_add_saved_reply(
+            session, coach=admin, title="Tervehdys", text="Hei {name}!", shared=True, now=now
+        )
         do_record_message(
             session,
             youth=eetu,
