@@ -364,6 +364,8 @@ def pages_for(data: Dataset) -> list[Page]:
             [f"/youth/{i}/chat/messages" for i in data.typical],
             htmx=True,
         ),
+        Page("GET /youth/{id} (young person's page)", [f"/youth/{i}" for i in data.typical]),
+        Page("GET /replies (saved replies)", ["/replies"]),
     ]
 
 
