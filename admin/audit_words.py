@@ -50,6 +50,7 @@ SENTENCES: dict[str, str] = {
     "talk.close": N_("%(youth)s ended the chat with the coach"),
     "appointment.coming": N_("%(youth)s said they are coming to an appointment"),
     "appointment.cannot_come": N_("%(youth)s said they cannot come to an appointment"),
+    "appointment.new_time_wanted": N_("%(youth)s would like a new time for an appointment"),
     "portfolio.save": N_("%(youth)s saved a portfolio entry"),
     "youth.export": N_("%(youth)s downloaded their own data"),
     "youth.erased": N_("A young person erased their data"),

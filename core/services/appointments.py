@@ -298,27 +298,42 @@ def do_cancel(
     )
 
 
-def do_answer(
-    session: Session, *, appointment: Appointment, coming: bool, wants_new_time: bool = False
-) -> None:
-    """The young person's Coming / Can't come; the coach sees it in the audit trail and the
-    young person's page, and a "can't come" also as a notice in their own Telegram."""
+def do_answer(session: Session, *, appointment: Appointment, coming: bool) -> None:
+    """The young person's Coming / Can't come, recorded at once: the coach sees it on the young
+    person's page and in the audit trail, and a "can't come" also as a notice."""
     declined_now = not coming and appointment.status != AppointmentStatus.DECLINED
     appointment.status = AppointmentStatus.CONFIRMED if coming else AppointmentStatus.DECLINED
     session.add(appointment)
-    coach = session.get(Coach, appointment.coach_id) if appointment.coach_id else None
-    if declined_now and coach is not None:
-        youth = session.get(Youth, appointment.youth_id)
-        kind = NoticeKind.NEW_TIME if wants_new_time else NoticeKind.CANT_COME
-        do_notify(session, coach=coach, youth=youth, kind=kind, now=utcnow())
+    if declined_now:
+        _tell_coach(session, appointment=appointment, kind=NoticeKind.CANT_COME)
     do_audit(
         session,
         actor="youth",
         action="appointment.coming" if coming else "appointment.cannot_come",
         youth_id=appointment.youth_id,
         coach_id=appointment.coach_id,
-        detail=f"{appointment.id}{' new time wanted' if wants_new_time else ''}",
+        detail=str(appointment.id),
     )
+
+
+def do_want_new_time(session: Session, *, appointment: Appointment) -> None:
+    """After Can't come, the young person would like a new time: the coach is told."""
+    _tell_coach(session, appointment=appointment, kind=NoticeKind.NEW_TIME)
+    do_audit(
+        session,
+        actor="youth",
+        action="appointment.new_time_wanted",
+        youth_id=appointment.youth_id,
+        coach_id=appointment.coach_id,
+        detail=str(appointment.id),
+    )
+
+
+def _tell_coach(session: Session, *, appointment: Appointment, kind: NoticeKind) -> None:
+    coach = session.get(Coach, appointment.coach_id) if appointment.coach_id else None
+    if coach is not None:
+        youth = session.get(Youth, appointment.youth_id)
+        do_notify(session, coach=coach, youth=youth, kind=kind, now=utcnow())
 
 
 def upcoming(session: Session, *, youth_id: int, now: datetime) -> list[Appointment]:

@@ -14,7 +14,9 @@ from sqlmodel import Session, col, select
 
 from bot.dispatch import Dispatcher
 from core.db import transaction
+from core.i18n import gettext_for
 from core.models import Appointment, AuditEvent, OutboxMessage, Youth, utcnow
+from core.phone_lines import phone_lines
 from core.services.appointments import do_book, do_cancel, do_move
 from tests.bot.transcript import buttons, said
 
@@ -83,15 +85,18 @@ async def test_booking_then_both_reminders_at_the_right_local_times(polku, clock
 
     assert await send.run() == 1
     booked = youth.inbox[-1]
-    assert booked["text"].startswith("📅 Uusi: Kokeilupäivä: Kokki-linja")
-    assert "klo 14.00, Stadin AO" in booked["text"]
-    assert buttons(booked) == ["✅ Tulen", "❌ En pääse", "📍 Missä se on?"]
+    fi = gettext_for("fi").gettext
+    assert booked["text"].split("\n")[0] == f"📅 {fi('Trial day')}: Kokki-linja"
+    assert "klo 14.00–15.00" in booked["text"]  # start and end
+    assert phone_lines(booked["text"]) <= 2
+    assert buttons(booked) == [fi("✅ Coming"), fi("❌ Can't come"), fi("📍 Where is it?")]
 
     clock.now = appointment.starts_at - timedelta(hours=24, minutes=1)
     assert await send.run() == 0  # not yet
     clock.now += timedelta(minutes=1)
     assert await send.run() == 1
-    assert youth.inbox[-1]["text"].startswith("⏰ Muistutus: Kokeilupäivä")
+    assert youth.inbox[-1]["text"].startswith(fi("⏰ Reminder: {title}").format(title="Kokki"))
+    assert phone_lines(youth.inbox[-1]["text"]) <= 2
     clock.now = appointment.starts_at - timedelta(hours=2)
     assert await send.run() == 1
     assert [(r.kind, r.status) for r in outbox(polku)] == [
@@ -103,35 +108,61 @@ async def test_booking_then_both_reminders_at_the_right_local_times(polku, clock
     assert await send.run() == 0  # nothing is sent twice
 
 
-async def test_coming_and_where_is_it(polku, clock):
-    youth = await polku.onboarded("Aino", "en")
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+async def test_coming_is_recorded_at_once_and_shown_in_place(polku, clock, language):
+    _ = gettext_for(language).gettext
+    youth = await polku.onboarded("Aino", language)
     book(polku, youth, clock, latitude=60.2, longitude=24.9)
     await dispatcher(polku, clock).run()
-    await youth.taps("✅ Coming")
-    assert youth.callback_answers[-1] == "✅ Great, see you there!"
+    booked = youth.inbox[-1]
+    replies = await youth.taps(_("✅ Coming"))
+    assert {r["message_id"] for r in replies} == {booked["message_id"]}  # edited, nothing new
     with Session(polku.engine) as session:
         assert session.exec(select(Appointment.status)).one() == "confirmed"
+    answered = next(m for m in youth.inbox if m["message_id"] == booked["message_id"])
+    assert answered["text"].startswith(_("✅ You're coming: {title}").format(title="Kokki-linja"))
+    assert phone_lines(answered["text"]) <= 2
+    assert buttons(answered) == [_("❌ Can't come"), _("📍 Where is it?")]  # a change of mind
 
-    await youth.taps("📍 Where is it?")
+    await youth.taps(_("📍 Where is it?"))
     location = polku.standin.sent("sendLocation")[-1]["params"]
     assert (float(location["latitude"]), float(location["longitude"])) == (60.2, 24.9)
-    assert said(youth.inbox[-1:], "📍 Kokki-linja: Stadin AO, Hattulantie 2")
 
 
-async def test_cant_come_asks_about_a_new_time_and_saves_it_for_the_coach(polku, clock):
+async def test_where_is_it_without_coordinates_gives_a_map_link(polku, clock):
     youth = await polku.onboarded("Aino", "en")
     book(polku, youth, clock)
     await dispatcher(polku, clock).run()
-    replies = await youth.taps("❌ Can't come")
-    assert said(replies, "Would you like a new time?")
-    replies = await youth.taps("Yes, a new time")
-    assert said(replies, "I saved it for your coach: you would like a new time.")
-    with Session(polku.engine) as session:
+    replies = await youth.taps("📍 Where is it?")
+    assert [r["text"] for r in replies] == ["📍 Stadin AO, Hattulantie 2"]
+    button = replies[0]["reply_markup"]["inline_keyboard"][0][0]
+    assert button["text"] == "🗺 Open the map"
+    assert button["url"].endswith("query=Stadin+AO%2C+Hattulantie+2")
+    assert polku.standin.sent("sendLocation") == []
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+async def test_cant_come_is_recorded_at_once_and_a_new_time_is_a_follow_up(polku, clock, language):
+    _ = gettext_for(language).gettext
+    youth = await polku.onboarded("Aino", language)
+    book(polku, youth, clock)
+    await dispatcher(polku, clock).run()
+    booked = youth.inbox[-1]
+    replies = await youth.taps(_("❌ Can't come"))
+    with Session(polku.engine) as session:  # recorded before any second answer
         assert session.exec(select(Appointment.status)).one() == "declined"
-        details = session.exec(
-            select(AuditEvent.detail).where(AuditEvent.action == "appointment.cannot_come")
-        ).all()
-    assert details and details[0].endswith("new time wanted")
+    answered = next(m for m in youth.inbox if m["message_id"] == booked["message_id"])
+    assert answered["text"].startswith(_("❌ You can't come: {title}").format(title="Kokki"))
+    assert [r["text"] for r in replies if r["message_id"] != booked["message_id"]] == [
+        _("Would you like a new time?")
+    ]
+    replies = [r for r in replies if r["message_id"] != booked["message_id"]]
+    await youth.taps(_("Yes, a new time"))
+    question = next(m for m in youth.inbox if m["message_id"] == replies[0]["message_id"])
+    assert question["text"] == _("Okay, I told your coach you'd like a new time.")
+    with Session(polku.engine) as session:
+        actions = session.exec(select(AuditEvent.action)).all()
+    assert "appointment.cannot_come" in actions and "appointment.new_time_wanted" in actions
 
 
 async def test_moved_appointment_makes_old_buttons_say_the_time_changed(polku, clock):
@@ -149,7 +180,7 @@ async def test_moved_appointment_makes_old_buttons_say_the_time_changed(polku, c
             now=clock.now,
         )
     await send.run()
-    assert youth.inbox[-1]["text"].startswith("🔁 New time: Trial day: Kokki-linja")
+    assert youth.inbox[-1]["text"].startswith("🔁 New time: Kokki-linja")
 
     coming = first["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     await youth.taps_data(first["message_id"], coming)
@@ -171,7 +202,8 @@ async def test_cancelled_appointment_is_said_clearly_and_reminders_stop(polku, c
             now=clock.now,
         )
     await send.run()
-    assert youth.inbox[-1]["text"].startswith("❌ Peruttu: Kokeilupäivä: Kokki-linja")
+    fi = gettext_for("fi").gettext
+    assert youth.inbox[-1]["text"].startswith(fi("❌ Cancelled: {title}").format(title="Kokki"))
     assert "reply_markup" not in youth.inbox[-1] or not youth.inbox[-1]["reply_markup"]
     clock.now = appointment.starts_at - timedelta(hours=1)
     assert await send.run() == 0
@@ -244,10 +276,11 @@ async def test_my_appointments_lists_what_is_ahead(polku, clock):
     youth = await polku.onboarded("Aino", "fi")
     book(polku, youth, clock, days=3, title="Autoala")
     book(polku, youth, clock, days=1, title="Kokki-linja")
-    replies = await youth.says("📅 Omat tapaamiset")
-    text = replies[-1]["text"]
-    assert text.startswith("Tapaamisesi:")
-    assert text.index("Kokki-linja") < text.index("Autoala")
+    fi = gettext_for("fi").gettext
+    replies = await youth.says(fi("📅 My appointments"))
+    assert ["Kokki-linja" in r["text"] for r in replies] == [True, False]  # soonest first
+    assert all(phone_lines(r["text"]) <= 2 for r in replies)
+    assert buttons(replies[0]) == [fi("✅ Coming"), fi("❌ Can't come"), fi("📍 Where is it?")]
     someone_else = await polku.onboarded("Ville", "en")
     replies = await someone_else.says("/appointments")
     assert said(replies, "You have no appointments coming up.")

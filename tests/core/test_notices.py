@@ -20,7 +20,7 @@ from core.models import (
     Youth,
     utcnow,
 )
-from core.services.appointments import do_answer
+from core.services.appointments import do_answer, do_want_new_time
 from core.services.notices import (
     LINK_LIFETIME,
     NoticeError,
@@ -78,7 +78,7 @@ def test_cant_come_and_unreachable_reach_a_linked_coach_once(engine):
         youth = _youth(session, coach)
         appointment = _appointment(session, coach, youth)
         do_answer(session, appointment=appointment, coming=False)
-        do_answer(session, appointment=appointment, coming=False, wants_new_time=True)  # same no
+        do_answer(session, appointment=appointment, coming=False)  # the same no, tapped again
         do_mark_unreachable(session, youth=youth)
         do_mark_unreachable(session, youth=youth)
     assert _kinds(engine) == ["cant_come", "unreachable"]
@@ -177,5 +177,6 @@ def test_cant_come_with_a_wish_for_a_new_time_says_so(engine):
         coach = _coach(session, "maija", chat_id=77)
         youth = _youth(session, coach)
         appointment = _appointment(session, coach, youth)
-        do_answer(session, appointment=appointment, coming=False, wants_new_time=True)
-    assert _kinds(engine) == ["new_time"]
+        do_answer(session, appointment=appointment, coming=False)
+        do_want_new_time(session, appointment=appointment)
+    assert _kinds(engine) == ["cant_come", "new_time"]
