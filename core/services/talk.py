@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, or_, true, update
+from sqlalchemy import case, func, or_, true, union_all, update
 from sqlmodel import Session, col, select
 
 from core.i18n import is_own_text
@@ -244,20 +244,21 @@ def latest_own_words(session: Session, *, youth_ids: list[int]) -> dict[int, Mes
     another of Polku's texts (what the coach needs to answer, at a glance)."""
     if not youth_ids:
         return {}
-    rank = (
-        func.row_number()
-        .over(partition_by=col(Message.youth_id), order_by=col(Message.id).desc())
-        .label("rank")
-    )
-    recent = (
-        select(Message.id, rank)
-        .where(col(Message.youth_id).in_(youth_ids), Message.direction == Direction.YOUTH)
+    # Each young person's latest few messages through the (youth_id, id) index, one limited
+    # subquery each in a single UNION ALL: a window over all their messages read every one of
+    # a heavy user's thousands.
+    latest = [
+        select(Message.id)
+        .where(Message.youth_id == youth_id, Message.direction == Direction.YOUTH)
+        .order_by(col(Message.id).desc())
+        .limit(RECENT_FOR_SNIPPET)
         .subquery()
-    )
+        for youth_id in youth_ids
+    ]
+    ids = union_all(*(select(part.c.id) for part in latest))
     rows = session.exec(
         select(Message)
-        .join(recent, col(Message.id) == recent.c.id)
-        .where(recent.c.rank <= RECENT_FOR_SNIPPET)
+        .where(col(Message.id).in_(ids))
         .order_by(col(Message.youth_id), col(Message.id).desc())
     ).all()
     found: dict[int, Message] = {}
