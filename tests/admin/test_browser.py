@@ -39,7 +39,7 @@ def test_a_coach_answers_books_a_trial_day_and_hands_back(tmp_path: Path, databa
         young.get_by_role("button", name="English").click()
         young.get_by_role("button", name="Yes, keep them").click()
         young.locator("#keyboard").get_by_role("button", name="💬 Talk to my coach").click()
-        expect(young.get_by_text("What you write now goes to a coach.")).to_be_visible()
+        expect(young.get_by_text("A coach reads your messages and usually answers")).to_be_visible()
 
         coach = browser.new_context(viewport=PHONE).new_page()
         coach.goto(served.web + "/")

@@ -57,7 +57,7 @@ async def test_declining_consent_keeps_only_the_choice(polku):
     await youth.says("/start")
     await youth.taps("suomi")
     replies = await youth.taps("Ei kiitos")
-    assert said(replies, "tallennan vain tämän valinnan. Apu ja valikko toimivat")
+    assert said(replies, "Selvä, en tallenna vastauksiasi.")
     assert youth.reply_keyboard is not None  # the menu still works
 
     await youth.says("Tämä ei tallennu")
@@ -121,7 +121,7 @@ async def test_invite_link_names_the_coach(polku):
 
     someone_else = polku.youth("Ville")
     replies = await someone_else.says(f"/start {invite.code}")
-    assert said(replies, "kutsulinkki ei enää toimi")
+    assert said(replies, "linkki ei enää toimi")
     assert stored_youth(polku, someone_else).coach_id is None
 
 
@@ -136,7 +136,7 @@ async def test_start_again_welcomes_back_with_the_menu(polku):
     youth = await polku.onboarded("Aino", "sv")
     replies = await youth.says("/start")
     assert said(replies, "Välkommen tillbaka!")
-    assert youth.reply_keyboard[0][0] == "📝 Självskattning"
+    assert youth.reply_keyboard[0][0] == "📝 Enkäter"
 
 
 async def test_language_can_be_changed_any_time(polku):
@@ -144,7 +144,7 @@ async def test_language_can_be_changed_any_time(polku):
     await youth.says("/language")
     replies = await youth.taps("English")
     assert said(replies, "Okay! I will now speak English.")
-    assert youth.reply_keyboard[1][1] == "❓ Help"
+    assert youth.reply_keyboard[1][1] == "❓ What Polku does"
     assert stored_youth(polku, youth).language == "en"
 
 
@@ -161,7 +161,7 @@ async def test_every_menu_item_works_in_finnish(polku):
 
 async def test_help_explains_and_shows_the_menu(polku):
     youth = await polku.onboarded("Aino", "en")
-    replies = await youth.says("❓ Help")
+    replies = await youth.says("❓ What Polku does")
     assert said(replies, "/language changes language")
     assert said(replies, "I'm a bot, not a person")
 
