@@ -39,8 +39,8 @@ def no_handler_errors(caplog):
     ("action", "kind", "answer"),
     [
         ("sends_sticker", "sticker", "Kiva tarra!"),
-        ("sends_voice", "voice", "En osaa avata"),
-        ("sends_photo", "photo", "En osaa avata"),
+        ("sends_voice", "voice", "En avaa kuvia, ääntä tai tiedostoja"),
+        ("sends_photo", "photo", "En avaa kuvia, ääntä tai tiedostoja"),
         ("sends_location", "location", "Kiitos sijainnista!"),
     ],
 )
