@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from core.i18n import N_
-from core.models import Appointment, AppointmentStatus
+from core.i18n import N_, translator
+from core.models import Appointment, AppointmentStatus, utcnow
 from core.phone_lines import phone_lines
 
 KIND_LABELS = {
@@ -26,13 +26,24 @@ WHEN_PATTERNS = {
     "sv": "EEEE d.M. 'kl.' H.mm",
     "en": "EEEE d MMMM 'at' H:mm",
 }
+# Within the coming week the weekday is enough ("maanantaina klo 9.00").
+THIS_WEEK_PATTERNS = {"fi": "EEEE 'klo' H.mm", "sv": "EEEE 'kl.' H.mm", "en": "EEEE 'at' H:mm"}
+TIME_PATTERNS = {"fi": "H.mm", "sv": "H.mm", "en": "H:mm"}
+TODAY = N_("today at {time}")
+TOMORROW = N_("tomorrow at {time}")
 
 
-def when_text(moment: datetime, language: str, tz: ZoneInfo) -> str:
-    """'tiistai 10.11. klo 14.00' — the weekday helps more than the date alone."""
-    return format_datetime(
-        moment.astimezone(tz), WHEN_PATTERNS.get(language, WHEN_PATTERNS["fi"]), locale=language
-    )
+def when_text(moment: datetime, language: str, tz: ZoneInfo, *, now: datetime | None = None) -> str:
+    """When someone will answer, as people say it: "huomenna klo 9.00", "maanantaina klo
+    9.00", and the date only when it is more than a week away."""
+    local = moment.astimezone(tz)
+    days = (local.date() - (now or utcnow()).astimezone(tz).date()).days
+    code = language if language in WHEN_PATTERNS else "fi"
+    if days in (0, 1):
+        time = format_datetime(local, TIME_PATTERNS[code], locale=code)
+        return translator(code).gettext(TODAY if days == 0 else TOMORROW).format(time=time)
+    pattern = THIS_WEEK_PATTERNS[code] if 1 < days < 7 else WHEN_PATTERNS[code]
+    return format_datetime(local, pattern, locale=code)
 
 
 SPAN_PATTERNS = {  # a short weekday, the date, and the start; the end follows after a dash

@@ -55,9 +55,9 @@ def test_a_person_completes_onboarding_on_the_chat_page(served: Served):
         page.get_by_role("button", name="English").click()
         page.get_by_role("button", name="Yes, keep them").click()
         keyboard = page.locator("#keyboard")
-        expect(keyboard.get_by_role("button", name="❓ Help")).to_be_visible()
-        keyboard.get_by_role("button", name="❓ Help").click()
-        expect(page.get_by_text("I'm a bot, not a person.")).to_be_visible()
+        expect(keyboard.get_by_role("button", name="❓ What Polku does")).to_be_visible()
+        keyboard.get_by_role("button", name="❓ What Polku does").click()
+        expect(page.get_by_text("I'm Polku, a bot for your studies")).to_be_visible()
         page.screenshot(path=artifact("chat.png"))
 
 

@@ -33,8 +33,8 @@ from core.services.talk import (
     do_open_talk,
 )
 
-AWAY = N_("{name} is off now and usually answers {hours}. Expect an answer {when}.")
-AWAY_QUEUE = N_("The coaches are off now and usually answer {hours}. Expect an answer {when}.")
+AWAY = N_("{name} is off now. Expect an answer {when}.")
+AWAY_QUEUE = N_("The coaches are off now. Expect an answer {when}.")
 
 
 @dataclass(frozen=True)
@@ -151,12 +151,10 @@ async def relay_while_talking(update: Update, context: ContextTypes.DEFAULT_TYPE
         return  # a menu button: the talk ended, the menu answers it as usual
     if relayed.away:
         hours = coach.office_hours if coach else None
-        when = when_text(next_opening(hours, now=now, tz=tz), turn.language, tz)
+        when = when_text(next_opening(hours, now=now, tz=tz), turn.language, tz, now=now)
         await turn.say(
             _(AWAY if coach else AWAY_QUEUE).format(
-                name=coach.display_name if coach else "",
-                hours=describe(hours, turn.translations),
-                when=when,
+                name=coach.display_name if coach else "", when=when
             )
         )
         await turn.say(_(CRISIS_TEXT))

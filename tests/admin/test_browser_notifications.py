@@ -63,7 +63,7 @@ def test_a_coach_links_their_telegram_and_hears_of_an_urgent_alert(
         phone.click("#setup-form button[type=submit]")
         phone.fill("#text", f"/start {payload}")
         phone.click("#send")
-        linked = "✅ Linked. Sandbox Admin, Polku's notices for you come to this chat."
+        linked = "✅ Linked. Sandbox Admin, Polku's notices now come here."
         expect(phone.get_by_text(linked)).to_be_visible(timeout=LIVE)
 
         # Used once: the same link again is refused.

@@ -61,7 +61,7 @@ async def test_a_finished_self_assessment_reads_as_words_with_the_change(panel) 
     page = (await coach.get(f"/youth/{aino.id}/chat")).text
     assert "Life right now · mean 4.7/10" in page
     assert "Life right now · mean 4.1/10 · ↓ 0.6 since last time" in page
-    assert "Well-being (WHO-5) · 40/100" in page
+    assert "Well-being · 40/100" in page
     assert "life_areas" not in page and "score 4" not in page
 
 

@@ -118,7 +118,7 @@ async def test_talk_to_my_coach_after_a_result_opens_the_handover(polku):
     await begin(polku, youth, "en", "who5")
     await answer_everything(youth, DIALOGUES["who5"], "en", value=2)
     replies = await youth.taps("💬 Talk to my coach")
-    assert said(replies, "What you write now goes to a coach.")
+    assert said(replies, "A coach reads your messages")
     with Session(polku.engine) as session:
         assert "talk.open" in session.exec(select(AuditEvent.action)).all()
 
@@ -194,8 +194,8 @@ async def test_tell_me_more_shows_the_explanation(polku):
     life = DIALOGUES["life_areas"]
     youth = await polku.onboarded("Aino", "en")
     await begin(polku, youth, "en", "life_areas")
-    await youth.taps("ℹ️ More")
-    assert youth.callback_answers[-1] == life.questions[0].more
+    await youth.taps("ℹ️ More info")
+    assert youth.callback_answers[-1] == gettext_for("en").gettext(life.questions[0].more)
 
 
 async def test_a_low_who5_enters_the_safety_flow_softly(polku):
@@ -204,7 +204,7 @@ async def test_a_low_who5_enters_the_safety_flow_softly(polku):
     await answer_everything(youth, DIALOGUES["who5"], "en", value=1)
     assert said(youth.inbox, "Your wellbeing score: 20/100.")
     safety = next(r for r in DIALOGUES["who5"].rules if r.offer == "safety")
-    assert said(youth.inbox, safety.message)
+    assert said(youth.inbox, gettext_for("en").gettext(safety.message))
     told = next(m for m in youth.inbox if "I let the coaches know too" in (m.get("text") or ""))
     assert "📞 09 2525 0111 · MIELI Crisis Helpline" in buttons(told)
     assert "💬 Sekasin chat (ages 12–29)" in buttons(told)
@@ -219,7 +219,8 @@ async def test_a_middling_who5_offers_a_talk_with_the_coach(polku):
     await answer_everything(youth, DIALOGUES["who5"], "en", value=2)  # 10 × 4 = 40
     assert said(youth.inbox, "Your wellbeing score: 40/100.")
     coach = next(r for r in DIALOGUES["who5"].rules if r.offer == "coach")
-    offer = next(m for m in youth.inbox if coach.message in (m.get("text") or ""))
+    en = gettext_for("en").gettext
+    offer = next(m for m in youth.inbox if en(coach.message) in (m.get("text") or ""))
     assert buttons(offer) == ["💬 Talk to my coach"]
     assert not said(youth.inbox, "MIELI")
 

@@ -47,7 +47,7 @@ async def test_after_no_thanks_the_coach_chat_asks_once_and_one_tap_opens_it(pol
     assert buttons(edited) == []
     assert said(
         replies,
-        _("What you write now goes to a coach. A coach usually answers {hours}.").split(".")[0],
+        _("What you write now goes to a coach. A coach usually answers {hours}.").split("{")[0],
     )
 
 
@@ -97,5 +97,5 @@ async def test_help_has_a_button_for_everything_and_no_commands(polku, language)
     replies = await youth.taps(_("💬 Talk to my coach"))
     assert said(
         replies,
-        _("What you write now goes to a coach. A coach usually answers {hours}.").split(".")[0],
+        _("What you write now goes to a coach. A coach usually answers {hours}.").split("{")[0],
     )

@@ -176,6 +176,6 @@ async def test_a_message_sent_but_not_logged_is_not_sent_again(polku, monkeypatc
         return real(session, **fields)
 
     monkeypatch.setattr(replies_module, "do_record_message", database_gone_once)
-    replies = await youth.says("❓ Help")
+    replies = await youth.says("❓ What Polku does")
     assert failures == [1]
     assert len(replies) == len({m["text"] for m in replies})  # nothing came twice

@@ -24,7 +24,7 @@ from tests.bot.transcript import said
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 DIALOGUES = load_dialogues()
-NUDGE_TEXT = "since your last Well-being (WHO-5)?"
+NUDGE_TEXT = "Well-being: shall we see what has changed?"
 
 
 async def finished_who5(polku, language: str = "en"):
@@ -133,12 +133,12 @@ async def test_a_run_claimed_by_another_process_is_not_queued_again(polku):
 async def test_the_nudge_starts_the_dialogue_or_waits(polku):
     youth, finished_at = await finished_who5(polku, "fi")
     await nudge(polku, local_noon(finished_at + timedelta(days=30)))
-    assert said(youth.inbox[-1:], "Haluatko katsoa")
+    assert said(youth.inbox[-1:], "katsotaanko, mikä on muuttunut")
     replies = await youth.taps("Kyllä, aloitetaan")
     assert said(replies, "1/5")
     await youth.says("/start")
     await nudge(polku, local_noon(finished_at + timedelta(days=60)))  # an open run: no nudge
-    assert not said(youth.inbox[-1:], "Haluatko katsoa")
+    assert not said(youth.inbox[-1:], "katsotaanko, mikä on muuttunut")
 
 
 async def test_a_talk_opened_after_queueing_holds_the_nudge_back_until_it_ends(polku):

@@ -122,7 +122,7 @@ async def test_invite_link_names_the_coach(polku):
 
     someone_else = polku.youth("Ville")
     replies = await someone_else.says(f"/start {invite.code}")
-    assert said(replies, "kutsulinkki ei enää toimi")
+    assert said(replies, "linkki ei enää toimi")
     assert stored_youth(polku, someone_else).coach_id is None
 
 
@@ -137,7 +137,7 @@ async def test_start_again_welcomes_back_with_the_menu(polku):
     youth = await polku.onboarded("Aino", "sv")
     replies = await youth.says("/start")
     assert said(replies, "Välkommen tillbaka!")
-    assert youth.reply_keyboard[0][0] == "📝 Självskattning"
+    assert youth.reply_keyboard[0][0] == "📝 Enkäter"
 
 
 async def test_language_can_be_changed_any_time(polku):
@@ -145,7 +145,7 @@ async def test_language_can_be_changed_any_time(polku):
     await youth.says("/language")
     replies = await youth.taps("English")
     assert said(replies, "Okay! I will now speak English.")
-    assert youth.reply_keyboard[1][1] == "❓ Help"
+    assert youth.reply_keyboard[1][1] == "❓ What Polku does"
     assert stored_youth(polku, youth).language == "en"
 
 

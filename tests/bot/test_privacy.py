@@ -52,7 +52,7 @@ async def test_mydata_for_a_stranger_says_nothing_is_stored(polku):
 async def test_delete_asks_first_and_cancel_erases_nothing(polku):
     youth = await polku.onboarded("Aino", "fi")
     replies = await youth.says("/delete")
-    assert said(replies, "Poistoa ei voi perua")
+    assert said(replies, "Sitä ei voi perua")
     replies = await youth.taps("Peruuta")
     assert said(replies, "mitään ei poistettu")
     assert youth_row(polku, youth) is not None
@@ -68,8 +68,8 @@ async def test_delete_erases_every_row_about_them(polku):
     await youth.taps("Kyllä, tallenna")
     await youth.says("Minulla on asiaa")
     await youth.sends_photo()
-    await youth.says("📝 Itsearviointi")
-    await youth.taps("Hyvinvointi (WHO-5)")
+    await youth.says("📝 Kyselyt")
+    await youth.taps("Hyvinvointi")
     await youth.taps("3")
     await youth.says("haluun kuolla")
     await youth.says("/mydata")
@@ -84,7 +84,7 @@ async def test_delete_erases_every_row_about_them(polku):
 
     await youth.says("/delete")
     replies = await youth.taps("Kyllä, poista kaikki")
-    assert said(replies, "Kaikki tietosi on poistettu")
+    assert said(replies, "Poistin kaikki tietosi")
 
     after = polku.rows_about(stored.id, youth.id)
     assert after and all(count == 0 for count in after.values()), after

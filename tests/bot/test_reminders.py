@@ -315,10 +315,10 @@ async def test_follow_up_builds_a_portfolio_entry(polku, clock):
     await youth.taps("🛠 Kokeilin itse")
     await youth.taps("📚 Opin jotain uutta")
     replies = await youth.says("Tein lettuja ja se oli kivaa")
-    assert said(replies, "tallensin sanasi opintokirjaasi")
+    assert said(replies, "tallensin sanasi kansioosi")
     await youth.taps("Valmis ✔")
     replies = await youth.taps("Kyllä")
-    assert said(replies, "Tallennettu opintokirjaasi 📒")
+    assert said(replies, "Tallensin sen kansioosi 📒")
 
     with Session(polku.engine) as session:
         entry = session.exec(select(PortfolioEntry)).one()
@@ -334,10 +334,10 @@ async def test_follow_up_builds_a_portfolio_entry(polku, clock):
     assert status == "attended"
 
     replies = await youth.says("/portfolio")
-    assert said(replies, "Opintokirjasi:")
+    assert said(replies, "Oma kansiosi:")
     assert said(replies, "Kokki-linja, Stadin AO, Hattulantie 2 🙂")
     await youth.taps_data(replies[-1]["message_id"], f"fp:{entry.id}:cno")
-    assert youth.callback_answers[-1] == "Tämä on jo tallessa opintokirjassasi 🙂"
+    assert youth.callback_answers[-1] == "Tämä on jo kansiossasi 🙂"
 
 
 async def test_a_meeting_has_no_follow_up_and_a_cancelled_day_loses_it(polku, clock):

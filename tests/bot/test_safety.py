@@ -16,7 +16,7 @@ from tests.bot.conftest import assign, coach_with_hours
 from tests.bot.transcript import buttons, said
 
 ALWAYS = {"days": [0, 1, 2, 3, 4, 5, 6], "start": "00:00", "end": "23:59"}
-TOLD_MAIJA = "Thank you for telling me. I'm a bot, so I told Maija right away."
+TOLD_MAIJA = "Thanks! I'm a bot, so I told Maija right away."
 
 
 def off_today() -> dict:
@@ -54,7 +54,7 @@ async def test_crisis_words_in_a_dialogue_get_help_at_once_and_reach_the_coach(p
     assert said(replies, TOLD_MAIJA)
     told = next(r for r in replies if TOLD_MAIJA in r["text"])
     assert buttons(told) == [
-        "📞 112 · Emergency number 112",
+        "📞 112 · Emergency number",
         "📞 09 2525 0111 · MIELI Crisis Helpline",
         "💬 Sekasin chat (ages 12–29)",
     ]
@@ -68,14 +68,14 @@ async def test_crisis_words_in_a_dialogue_get_help_at_once_and_reach_the_coach(p
     assert inbox.index('id="urgent"') < inbox.index('id="inbox"')
     assert "safety.alert" in actions(polku)
 
-    number = await youth.taps("📞 112 · Emergency number 112")
+    number = await youth.taps("📞 112 · Emergency number")
     assert number[-1]["text"].startswith("📞 112")
     unsafe = await youth.taps("I'm not safe")
     assert said(unsafe, "Please call 112 now.")
     assert "said they are NOT safe" in urgent_part((await maija.get("/inbox/rows")).text)
 
     waiting = await youth.says("is anyone there")  # never silent while waiting for a person
-    assert said(waiting, "Maija has been told and will answer here. In danger now? Call 112.")
+    assert said(waiting, "Maija knows and will answer here. In danger? Call 112.")
 
     await maija.post(f"/youth/{youth_id}/reply", {"text": "I'm here, Aino. Can I call you?"})
     await polku.standin.wait_until(lambda: said([youth.last_reply], "Maija: I'm here, Aino."))
@@ -92,7 +92,7 @@ async def test_crisis_words_during_a_talk_reach_the_coach_as_urgent(polku, panel
     coach = coach_with_hours(polku, ALWAYS)
     youth = await polku.onboarded("Aino", "fi")
     assign(polku, youth, coach)
-    await youth.says("💬 Puhu valmentajalle")
+    await youth.says("💬 Kirjoita valmentajalle")
     replies = await youth.says("mä en jaksa elää enää")
     assert said(replies, "Maija")
     assert said(replies, "Oletko juuri nyt turvassa?")
@@ -190,7 +190,7 @@ async def test_new_crisis_words_after_the_coachs_answer_bring_the_bot_back(polku
     await polku.standin.wait_until(lambda: said([youth.last_reply], "Maija: I'm here."))
     again = await youth.says("i still want to kill myself")
     assert said(again, "Are you safe right now?")  # asked again: no one is answering now
-    assert said(await youth.says("hello?"), "Maija has been told")
+    assert said(await youth.says("hello?"), "Maija knows and will answer here")
     assert [a.text for a in alerts(polku)] == ["i still want to kill myself"]  # one alert
 
 
@@ -200,11 +200,11 @@ CRISIS_WORDS = {
     "en": "i want to kill myself",
 }
 NOBODY_AT_WORK = {
-    "fi": "Nyt kukaan ei ole töissä: Maija lukee tämän",
-    "sv": "Ingen jobbar nu: Maija läser detta från",
-    "en": "Nobody's at work now; Maija reads this",
+    "fi": "Maija vastaa vasta",
+    "sv": "Maija läser det först",
+    "en": "Maija is back",
 }
-MAIJA_READS = {"fi": "Maija lukee tämän", "sv": "Maija läser detta", "en": "Maija reads this"}
+MAIJA_READS = {"fi": "Maija vastaa", "sv": "Maija läser det", "en": "Maija reads this"}
 NEVER_SOON = {"fi": "pian", "sv": "snart", "en": "soon"}
 
 
@@ -295,7 +295,7 @@ async def test_own_coach_off_and_a_coach_on_call_the_coach_on_call_is_told(polku
 async def test_two_menu_taps_in_a_row_raise_nothing(polku):
     youth = await polku.onboarded("Aino", "fi")
     await youth.says("📅 Omat tapaamiset")
-    replies = await youth.says("📝 Itsearviointi")  # not "tapa … itse"
+    replies = await youth.says("📝 Kyselyt")
     assert not said(replies, "Kiitos, että kerroit")
     assert alerts(polku) == []
 
@@ -318,7 +318,7 @@ UNSURE = {
     "en": "everything is just so heavy",
 }
 CHECK_IN_ANSWERS = {
-    "fi": ("Ihan ok", "Ei oikein", "Tarviin apua nyt"),
+    "fi": ("Ihan ok", "Ei oikein", "Tarvitsen apua nyt"),
     "sv": ("Jag är okej", "Inte riktigt", "Jag behöver hjälp nu"),
     "en": ("I'm OK", "Not really", "I need help now"),
 }
