@@ -14,6 +14,17 @@ MENU_APPOINTMENTS = N_("📅 My appointments")
 MENU_COACH = N_("💬 Talk to my coach")
 MENU_HELP = N_("❓ Help")
 MENU_ITEMS = (MENU_SELF_ASSESSMENT, MENU_APPOINTMENTS, MENU_COACH, MENU_HELP)
+# Labels the menu had before 2026-12-07: a keyboard stays on a phone until a new one is sent,
+# so a tap on an old label must still mean its item (and never read as asking for a person).
+EARLIER_LABELS = {
+    "📝 Itsearviointi": MENU_SELF_ASSESSMENT,
+    "📝 Självskattning": MENU_SELF_ASSESSMENT,
+    "💬 Puhu valmentajalle": MENU_COACH,
+    "💬 Prata med min coach": MENU_COACH,
+    "❓ Apua": MENU_HELP,
+    "❓ Hjälp": MENU_HELP,
+    "❓ Help": MENU_HELP,
+}
 BACK_TO_BOT = N_("↩️ Back to the bot")
 ALLOW_SAVING = N_("✅ Allow saving")
 # What the help message offers: callback value and the button's label.
@@ -89,15 +100,17 @@ def menu_item_for(text: str) -> str | None:
     for msgid in MENU_ITEMS:
         if stripped in all_translations(msgid):
             return msgid
-    return None
+    return EARLIER_LABELS.get(stripped)
 
 
 def menu_item_named(text: str) -> str | None:
     """The menu msgid a tapped button or a typed word names ("tapaamiset", "Help", "möten").
     Only outside a talk with the coach: there every word is for the coach."""
+    tapped = menu_item_for(text)
+    if tapped is not None:
+        return tapped
     words = cleaned(text)
     for msgid in MENU_ITEMS:
-        labels = all_translations(msgid)
-        if text.strip() in labels or (words and words in {cleaned(label) for label in labels}):
+        if words and words in {cleaned(label) for label in all_translations(msgid)}:
             return msgid
     return menu_word(text)

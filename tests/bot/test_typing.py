@@ -76,3 +76,12 @@ async def test_anything_else_gets_a_short_hint_with_the_menu(polku):
 
 def test_the_menu_words_belong_to_the_menu() -> None:
     assert set(MENU_WORDS) == set(MENU_ITEMS)
+
+
+@pytest.mark.parametrize("old_label", ["❓ Apua", "❓ Hjälp", "❓ Help"])
+async def test_a_tap_on_an_old_help_label_still_opens_help(polku, old_label):
+    youth = await polku.onboarded("Aino", "en")
+    replies = await youth.says(old_label)  # a keyboard from before the labels changed
+    assert "🌐 Language" in buttons(replies[-1])
+    with Session(polku.engine) as session:
+        assert session.exec(select(Youth.talk_opened_at)).one() is None  # not a talk
