@@ -126,10 +126,12 @@ async def record_consent(
         return
     await answer_tap(update)
     await remove_buttons(update)
-    if given:
-        await turn.say(turn._("Thank you! Only you and your coach see your answers."))
-    else:
-        await turn.say(turn._("Okay, I save nothing. You can allow it later with a button."))
-    if coach_name:
-        await turn.say(turn._("Your coach is {name}.").format(name=coach_name))
-    await show_menu(turn, turn._("Choose from the menu below 👇"))
+    answer = (
+        turn._("Thank you! Only you and your coach see your answers.")
+        if given
+        else turn._("Okay, I save nothing. You can allow it later with a button.")
+    )
+    if coach_name:  # the coach's name closes the welcome, with the menu under it
+        await turn.say(answer)
+        answer = turn._("Your coach is {name}.").format(name=coach_name)
+    await show_menu(turn, answer)  # the menu comes with the last message, not one of its own
