@@ -20,8 +20,8 @@ from tests.serving import artifact, chromium, serving
 SCREENS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
 
 
-def _seed(database_url: str) -> tuple[int, int]:
-    """Two young people of the admin's: Aino with a long chat, Eetu waiting."""
+def _seed(database_url: str) -> tuple[int, int]:  # Aino's and Eetu's ids
+    """Aino with a long chat and Eetu, both the admin's, and Venla in the shared queue."""
     engine = make_engine(database_url)
     start = utcnow() - timedelta(hours=2)
     with transaction(engine) as session:
@@ -32,7 +32,8 @@ def _seed(database_url: str) -> tuple[int, int]:
             )
             for n, name in ((501, "Aino"), (502, "Eetu"))
         )
-        session.add_all([aino, eetu])
+        venla = Youth(telegram_user_id=503, chat_id=503, first_name="Venla", consent="given")
+        session.add_all([aino, eetu, venla])
         session.flush()
         for n in range(40):
             for direction, text in (
@@ -61,6 +62,14 @@ def _seed(database_url: str) -> tuple[int, int]:
             text="moi",
             delivery_status=Delivery.RECEIVED,
         )
+        do_record_message(
+            session,
+            youth=venla,
+            direction=Direction.YOUTH,
+            text="onko tää oikea paikka?",
+            delivery_status=Delivery.RECEIVED,
+        )
+        do_open_talk(session, youth=venla, now=utcnow())  # in the shared queue
         do_open_talk(session, youth=aino, now=utcnow())
         do_open_talk(session, youth=eetu, now=utcnow())
         return aino.id or 0, eetu.id or 0
@@ -85,6 +94,17 @@ def test_the_conversation_opens_at_the_newest_and_keeps_replies_and_notes(
         coach.fill("#login", served.admin_login)
         coach.fill("#password", served.admin_password)
         coach.get_by_role("button", name="Sign in").click()
+
+        # The inbox's filters: Mine has the admin's own young people, Queue the unassigned.
+        inbox = coach.locator("#inbox")
+        expect(inbox.locator("li", has_text="Venla")).to_be_visible()
+        coach.get_by_role("link", name="Mine", exact=True).click()
+        expect(inbox.locator("li", has_text="Aino")).to_be_visible()
+        expect(inbox.locator("li", has_text="Venla")).to_have_count(0)
+        coach.get_by_role("link", name="Queue", exact=True).click()
+        expect(inbox.locator("li", has_text="Venla")).to_contain_text("onko tää oikea paikka?")
+        expect(inbox.locator("li", has_text="Aino")).to_have_count(0)
+        coach.screenshot(path=artifact(f"inbox-queue-{screen}.png"))
 
         # A saved reply, shared, with the young person's name filled in.
         coach.goto(served.web + "/replies")
