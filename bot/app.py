@@ -160,6 +160,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     add(CallbackQueryHandler(onboarding.answer_consent, pattern=r"^consent:(yes|no)$"))
     add(CallbackQueryHandler(privacy.change_consent, pattern=r"^privacy:(yes|no)$"))
     add(CallbackQueryHandler(privacy.allow_and_go_on, pattern=r"^allow:(talk|assess)$"))
+    add(CallbackQueryHandler(privacy.on_rights_tap, pattern=r"^rights:(mydata|delete)$"))
     add(CallbackQueryHandler(menu.on_help_choice, pattern=r"^help:[a-z]+$"))
     add(CallbackQueryHandler(privacy.answer_erase, pattern=r"^erase:(yes|no):"))
     add(CallbackQueryHandler(assessment.on_question_tap, pattern=r"^q:"))

@@ -39,9 +39,6 @@ LONGER = {  # what Polku keeps must be said exactly, even in three lines
     "With your consent I keep your answers and messages. Only you and your coach see them.": (
         "privacy: what is kept and who sees it"
     ),
-    "You let me keep your answers. /mydata sends them to you, /delete erases everything.": (
-        "privacy: both rights, each with its command"
-    ),
     "Right now I keep nothing but your language and this choice. May I keep your answers?": (
         "privacy: what is kept without consent, truthfully"
     ),

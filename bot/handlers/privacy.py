@@ -36,11 +36,13 @@ async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         _("With your consent I keep your answers and messages. Only you and your coach see them.")
     )
     if turn.result == Consent.GIVEN:
-        question = _(
-            "You let me keep your answers. /mydata sends them to you, /delete erases everything."
-        )
+        question = _("You let me keep your answers. The buttons send or erase them.")
         markup = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(_("Stop keeping my answers"), callback_data="privacy:no")]]
+            [
+                [InlineKeyboardButton(_("📄 Send me my data"), callback_data="rights:mydata")],
+                [InlineKeyboardButton(_("Stop keeping my answers"), callback_data="privacy:no")],
+                [InlineKeyboardButton(_("🗑 Erase everything"), callback_data="rights:delete")],
+            ]
         )
     else:
         question = _(
@@ -89,6 +91,16 @@ async def allow_and_go_on(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     go_on = {"talk": talk.open_talk, "assess": assessment.open_menu}.get(then)
     if go_on is not None:
         await go_on(update, context)
+
+
+async def on_rights_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`rights:mydata|delete`: the buttons under the privacy message, so that no right needs
+    a typed command."""
+    await answer_tap(update)
+    if tap_data(update) == "rights:mydata":
+        await mydata(update, context)
+    else:
+        await delete(update, context)
 
 
 async def mydata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

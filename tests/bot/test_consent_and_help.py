@@ -99,3 +99,23 @@ async def test_help_has_a_button_for_everything_and_no_commands(polku, language)
         replies,
         _("What you write now goes to a coach. A coach usually answers {hours}.").split("{")[0],
     )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_every_right_is_a_button_under_what_polku_saves(polku, language):
+    youth = await polku.onboarded("Aino", language)
+    _ = gettext_for(language).gettext
+    await youth.says(_("❓ Help"))
+    replies = await youth.taps(_("🔒 What I save"))
+    assert buttons(replies[-1]) == [
+        _("📄 Send me my data"),
+        _("Stop keeping my answers"),
+        _("🗑 Erase everything"),
+    ]
+    await youth.taps(_("📄 Send me my data"))
+    assert youth.documents and youth.documents[-1]["filename"] == "polku-my-data.json"
+    replies = await youth.taps(_("🗑 Erase everything"))
+    assert buttons(replies[-1]) == [_("Yes, erase everything"), _("Cancel")]
+    await youth.taps(_("Yes, erase everything"))
+    with Session(polku.engine) as session:
+        assert session.exec(select(Youth)).all() == []

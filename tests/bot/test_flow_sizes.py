@@ -86,7 +86,9 @@ async def test_a_who5_result(polku, language):
         last_question = newest_id(youth)
         keyboard = youth.inbox[-1]["reply_markup"]["inline_keyboard"]
         await youth.taps([b["text"] for row in keyboard for b in row][3])  # a middling answer
-    check("WHO-5 result", since(youth, last_question))
+    result = since(youth, last_question)
+    check("WHO-5 result", result)
+    assert not any(c.isdigit() for c in result[0]["text"])  # kind words, never the number
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
