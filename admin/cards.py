@@ -4,20 +4,12 @@
 from __future__ import annotations
 
 import gettext
-from functools import cache
 
 from babel.numbers import format_decimal
 
-from core.dialogs.loader import load_dialogues
+from admin.assessment_view import known_dialogues
 from core.dialogs.scales import NUMERIC_SCALES
-from core.dialogs.schema import Dialogue
 from core.services.timeline import Card
-
-
-@cache
-def known_dialogues() -> dict[str, Dialogue]:
-    """The dialogue definitions (titles, scales, scoring), read once."""
-    return load_dialogues()
 
 
 def card_words(card: Card, t: gettext.NullTranslations, language: str) -> str:
