@@ -160,6 +160,8 @@ class Youth(SQLModel, table=True):
     # Recorded by a coach (None: not known): an abuse alert about a minor reminds of the
     # child-welfare notification duty.
     under_18: bool | None = None
+    # The organisation's grouping for reports (a project, a school); set by a coach.
+    group_name: str | None = Field(default=None, sa_column=Column(String(100), index=True))
 
 
 class Message(SQLModel, table=True):
@@ -477,6 +479,55 @@ class SavedReply(SQLModel, table=True):
     title: str = Field(sa_column=Column(String(80), nullable=False))
     text: str = Field(sa_column=Column(Text, nullable=False))
     shared: bool = False
+    created_at: datetime = _now_column()
+
+
+class PathStatus(SQLModel, table=True):
+    """Where a young person is on their path from a date on (comprehensive school, TUVA,
+    vocational studies, workshop, work …), recorded by a coach; the rows are the history. A
+    change into studies or work is a transition, which schedules check-ins."""
+
+    __tablename__ = "path_status"
+
+    id: int | None = Field(default=None, primary_key=True)
+    youth_id: int = _fk("youth.id", ondelete="CASCADE", nullable=False)
+    situation: str = Field(sa_column=Column(String(32), nullable=False))  # paths/situations.yaml
+    field: str | None = Field(default=None, sa_column=Column(String(100)))  # e.g. a study field
+    place: str | None = Field(default=None, sa_column=Column(String(200)))  # school, workshop
+    since: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))  # the change's date
+    transition: bool = False  # a move into studies or work
+    coach_id: int | None = _fk("coach.id", ondelete="SET NULL", index=False)
+    created_at: datetime = _now_column()
+
+
+class CheckInStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    SENT = "sent"  # asked; waiting for the young person
+    ANSWERED = "answered"
+    UNANSWERED = "unanswered"  # no answer before the next one was due (or a week passed)
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+class CheckIn(SQLModel, table=True):
+    """A follow-up question after a transition ("how are the studies going?"), sent through
+    the outbox when due; the answers reach the coach's page."""
+
+    __tablename__ = "check_in"
+
+    id: int | None = Field(default=None, primary_key=True)
+    youth_id: int = _fk("youth.id", ondelete="CASCADE", nullable=False)
+    path_status_id: int = _fk("path_status.id", ondelete="CASCADE", nullable=False)
+    due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    status: str = Field(
+        default=CheckInStatus.SCHEDULED, sa_column=Column(String(16), nullable=False)
+    )
+    sent_at: datetime | None = _optional_when()
+    answered_at: datetime | None = _optional_when()
+    mood: int | None = None  # 1–5 faces: how are the studies going
+    still_there: bool | None = None
+    needs: str | None = Field(default=None, sa_column=Column(Text))  # in their own words
+    wants_coach: bool | None = None
     created_at: datetime = _now_column()
 
 
