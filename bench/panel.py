@@ -52,6 +52,7 @@ from core.models import Coach, Consent, Message, Role, UTCDateTime, Youth, utcno
 from core.services.coaches import hash_password
 from core.settings import Settings
 from polku.migrations import upgrade_to_head
+from polku.serve import freeze_long_lived
 
 COACHES = 20
 PASSWORD = "bench-panel-password"
@@ -384,6 +385,7 @@ async def measure(url: str, data: Dataset, label: str) -> list[Page]:
     engine = make_engine(url)
     settings = Settings(_env_file=None, POLKU_PANEL_LANGUAGE="en")
     app = create_web_app(engine=engine, settings=settings, fetch_media=None)
+    freeze_long_lived()  # as `polku serve` does once everything is built
     pages = pages_for(data)
     transport = httpx.ASGITransport(app=app)
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import secrets
 import signal
@@ -39,6 +40,15 @@ class _Server(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+
+def freeze_long_lived() -> None:
+    """Move everything built at start-up (catalogs, dialogues, the crisis model, routes, the
+    database engine) out of the garbage collector's full collections: walking it paused about
+    one inbox poll in fifteen by ~100 ms at 10 000 young people. Garbage is collected first, so
+    none of it is kept for good."""
+    gc.collect()
+    gc.freeze()
 
 
 async def serve(settings: Settings) -> None:
@@ -90,6 +100,7 @@ async def serve(settings: Settings) -> None:
         loop.add_signal_handler(signum, stop.set)
 
     await start_bot(application)
+    freeze_long_lived()
     web_task = asyncio.create_task(server.serve())
     if settings.webhook_url:
         await register_webhook(
