@@ -139,7 +139,7 @@ def test_a_coach_reads_the_whole_picture_and_moves_and_cancels(tmp_path: Path, d
         expect(who5).to_contain_text("very low (28 or less)")
         expect(who5).to_contain_text("good (over 50)")
         about = coach.locator("#assessment-initial_mapping")
-        expect(about).to_contain_text("At a workshop")
+        expect(about).to_contain_text("At a youth workshop")  # the en catalog's wording
         expect(about).to_contain_text("Kitchen, restaurant, IT, computers")
         check_layout(coach, "phone, self-assessments")
         wrap = coach.locator("#assessment-life_areas .table-wrap")

@@ -155,7 +155,7 @@ async def test_the_initial_mapping_reads_as_a_profile_latest_first(panel) -> Non
     now, earlier = about.split("Earlier answers")
     text = " ".join(re.sub(r"<[^>]+>", " ", now).split())
     assert "Answered on 02.11.2026" in text
-    assert "What are you mainly doing right now? At a workshop" in text
+    assert "What are you mainly doing right now? At a youth workshop" in text
     assert "How old are you? 18–24" in text
     assert "Which fields interest you? You can choose many. Kitchen, restaurant, IT, computers" in (
         text
