@@ -20,6 +20,7 @@ from bot import dispatch, jobs, notices, safety
 from bot.charts import shutdown_chart_pool
 from bot.crisis_fallback import CrisisFallback
 from bot.handlers import (
+    after,
     appointments,
     assessment,
     menu,
@@ -112,6 +113,7 @@ def build_application(settings: Settings, engine: Engine) -> Application:  # typ
             (dispatch.dispatch_job, dispatch.DISPATCH_EVERY, 1, "outbox dispatcher"),
             (jobs.escalate_job, jobs.ESCALATE_EVERY, 5, "urgent alert escalation"),
             (notices.send_notices, notices.NOTICE_EVERY, 1, "coach notices"),
+            (jobs.checkin_job, jobs.CHECKIN_EVERY, 10, "check-ins after a transition"),
         )
         for callback, every, first, name in frequent:
             application.job_queue.run_repeating(
@@ -171,6 +173,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     add(CallbackQueryHandler(safety.on_safe_answer, pattern=r"^safe:(yes|no)$"))
     add(CallbackQueryHandler(safety.on_check_in_answer, pattern=r"^checkin:(ok|low|help):"))
     add(CallbackQueryHandler(safety.on_resource_tap, pattern=r"^sos:"))
+    add(CallbackQueryHandler(after.on_answer, pattern=after.PATTERN))
     add(
         CallbackQueryHandler(
             appointments.on_attendance, pattern=r"^ap:\d+:\d+:(coming|cant|where)$"

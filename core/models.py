@@ -401,6 +401,9 @@ class NoticeKind(StrEnum):
     CANT_COME = "cant_come"  # a young person cannot come to an appointment
     NEW_TIME = "new_time"  # … and would like a new time
     UNREACHABLE = "unreachable"  # a young person blocked the bot
+    CHECKIN_LOW = "checkin_low"  # a check-in after a transition: not going well
+    CHECKIN_LEFT = "checkin_left"  # … they left their studies or work
+    CHECKIN_SILENT = "checkin_silent"  # … two check-ins in a row without an answer
 
 
 class NoticeChannel(StrEnum):
@@ -617,6 +620,8 @@ def row_id(
     | Assessment
     | Appointment
     | OutboxMessage
+    | PathStatus
+    | CheckIn
     | CoachNotice
     | PortfolioEntry,
 ) -> int:
