@@ -12,12 +12,23 @@ from telegram.ext import ContextTypes
 
 from bot.checkin_text import CLOSED, NOTED, next_question
 from bot.handlers import talk
-from bot.replies import answer_tap, remove_buttons
-from bot.turn import take_turn, tap_data
+from bot.replies import answer_tap, edit_tapped, remove_buttons
+from bot.turn import take_turn, tap_data, tapped
 from core.models import Youth, utcnow
 from core.services.checkins import awaiting_needs, do_answer, do_keep_needs
 
 PATTERN = r"^after:\d+:(mood|there|need|coach):[a-z0-9]+$"
+
+
+def _with_choice(update: Update) -> str:
+    """The question with the chosen button's label after it, so the answer shows in place."""
+    query = tapped(update)
+    message = query.message
+    text = getattr(message, "text", None) or ""
+    markup = getattr(message, "reply_markup", None)
+    rows = markup.inline_keyboard if markup is not None else ()
+    chosen = next((b.text for row in rows for b in row if b.callback_data == query.data), "")
+    return f"{text} {chosen}".strip()
 
 
 async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -41,7 +52,7 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await remove_buttons(update)
         return
     await answer_tap(update)
-    await remove_buttons(update)
+    await edit_tapped(update, _with_choice(update))
     if step == "coach" and value == "yes":
         await talk.open_talk(update, context)
         return
