@@ -33,7 +33,9 @@ from core.services.checkins import (
     do_resume,
     do_stop,
 )
+from core.services.export import export_youth_data
 from core.services.path import PathError, do_record_status, history, load_paths, status_at
+from core.services.youth import do_set_consent
 from core.settings import Settings
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -312,3 +314,20 @@ def test_a_button_of_a_stopped_or_someone_elses_check_in_is_not_taken(engine):
             do_answer(session, youth=other, checkin_id=first.id, step="mood", value="4", now=START)
             is None
         )
+
+
+def test_the_young_persons_data_has_their_path_and_answers_and_withdrawing_clears_answers(engine):
+    with transaction(engine) as session:
+        coach, youth = _people(session)
+        _record(session, coach, youth, "work", place="Kahvila")
+        at = START + timedelta(days=14)
+        do_queue_due_checkins(session, now=at, tz=HELSINKI)
+        cid = checkins_of(session, youth.id)[0].id
+        do_answer(session, youth=youth, checkin_id=cid, step="mood", value="4", now=at)
+        data = export_youth_data(session, youth=youth)
+        assert data["path"][0]["situation"] == "work" and data["path"][0]["place"] == "Kahvila"
+        assert data["check_ins"][0]["mood"] == 4
+        do_set_consent(session, youth=youth, given=False)
+        session.expire_all()
+        assert session.get(CheckIn, cid).mood is None
+        assert history(session, youth.id) != []  # the coach's records stay
