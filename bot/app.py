@@ -40,6 +40,7 @@ from core.dialogs.loader import load_dialogues
 from core.directory import load_directory
 from core.i18n import LANGUAGES, N_, gettext_for
 from core.services.notices import LINK_PREFIX
+from core.services.path import load_paths
 from core.settings import Settings
 
 # The token the stand-in accepts when no real token is configured.
@@ -102,6 +103,7 @@ def build_application(settings: Settings, engine: Engine) -> Application:  # typ
     application.bot_data[FALLBACK_KEY] = inbox.fallback
     application.bot_data[INBOX_KEY] = inbox
     load_directory()
+    load_paths()  # a broken paths/situations.yaml stops start-up too
     load_resources()
     register_handlers(application)
     if application.job_queue is not None:

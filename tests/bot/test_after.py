@@ -15,13 +15,15 @@ from sqlmodel import Session, select
 from bot.checkin_text import FACES
 from bot.dispatch import Dispatcher
 from bot.jobs import queue_due_checkins
+from bot.notices import NOTICE_TEXTS
 from core.db import transaction
 from core.i18n import gettext_for
-from core.models import CheckIn, Coach, Role, Youth, utcnow
+from core.models import CheckIn, Coach, NoticeKind, Role, Youth, utcnow
 from core.phone_lines import phone_lines
 from core.services.checkins import checkins_of
 from core.services.path import do_record_status
-from tests.bot.transcript import buttons, texts
+from tests.bot.test_notices import coach_text, linked_coach
+from tests.bot.transcript import buttons, said, texts
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
@@ -165,3 +167,14 @@ async def test_an_old_button_answers_kindly_and_keeps_nothing(polku, clock):
     await youth.taps("😄")
     assert youth.callback_answers[-1] == _("This question has closed. Thanks anyway 🙂")
     assert the_checkin(polku, youth_id).mood is None
+
+
+async def test_not_going_well_reaches_the_coachs_phone(polku, panel_client, clock):
+    coach, _maija, phone = await linked_coach(polku, panel_client)
+    youth = await polku.onboarded("Aino", "en")
+    started_studies(polku, youth, since=clock.now - timedelta(days=14))
+    await ask_due(polku, clock)
+    await youth.taps("😞")
+    told = coach_text(polku, NOTICE_TEXTS[NoticeKind.CHECKIN_LOW], name="Aino")
+    await polku.standin.wait_until(lambda: said(phone.inbox, told), timeout=10)
+    assert said(phone.inbox, "Aino")
