@@ -127,7 +127,8 @@ def do_record_status(
     tz: ZoneInfo | None = None,
     paths: Paths | None = None,
 ) -> PathStatus:
-    """Record a new status; on a transition, schedule the check-ins from its date.
+    """Record a status; the newest one stops the check-ins still waiting and, on a
+    transition, schedules new ones from its date.
 
     Raises PathError for an unknown situation or field, or a date too far ahead.
     """
@@ -140,6 +141,11 @@ def do_record_status(
         raise PathError(N_("The date is too far ahead."))
     place = (place or "").strip()[:PLACE_LIMIT] or None
     previous = status_at(session, row_id(youth), since)
+    later = session.exec(
+        select(PathStatus.id).where(
+            PathStatus.youth_id == row_id(youth), col(PathStatus.since) > since
+        )
+    ).first()
     status = PathStatus(
         youth_id=row_id(youth),
         situation=situation,
@@ -153,7 +159,13 @@ def do_record_status(
     session.add(status)
     session.flush()
     do_audit(session, actor="coach", action="path.record", coach_id=coach.id, youth_id=youth.id)
-    do_schedule_checkins(
-        session, youth=youth, status=status, schedule=schedule, now=now, tz=tz or ZoneInfo("UTC")
-    )
+    if later is None:  # an earlier stage filled in afterwards leaves the check-ins alone
+        do_schedule_checkins(
+            session,
+            youth=youth,
+            status=status,
+            schedule=schedule,
+            now=now,
+            tz=tz or ZoneInfo("UTC"),
+        )
     return status

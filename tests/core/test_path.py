@@ -331,3 +331,13 @@ def test_the_young_persons_data_has_their_path_and_answers_and_withdrawing_clear
         session.expire_all()
         assert session.get(CheckIn, cid).mood is None
         assert history(session, youth.id) != []  # the coach's records stay
+
+
+def test_an_earlier_stage_filled_in_afterwards_leaves_the_check_ins_alone(engine):
+    with transaction(engine) as session:
+        coach, youth = _people(session)
+        _record(session, coach, youth, "vocational", place="Omnia")
+        _record(session, coach, youth, "tuva", since=START - timedelta(days=300), now=START)
+        assert [c.status for c in checkins_of(session, youth.id)] == ["scheduled"] * 6
+        assert [s.situation for s in history(session, youth.id)] == ["vocational", "tuva"]
+        assert status_at(session, youth.id, START).situation == "vocational"
