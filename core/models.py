@@ -491,6 +491,8 @@ class PathStatus(SQLModel, table=True):
     change into studies or work is a transition, which schedules check-ins."""
 
     __tablename__ = "path_status"
+    # A young person's history, and the status at a moment (the impact report), by index.
+    __table_args__ = (Index("ix_path_status_youth_since", "youth_id", "since"),)
 
     id: int | None = Field(default=None, primary_key=True)
     youth_id: int = _fk("youth.id", ondelete="CASCADE", nullable=False)
@@ -517,6 +519,7 @@ class CheckIn(SQLModel, table=True):
     the outbox when due; the answers reach the coach's page."""
 
     __tablename__ = "check_in"
+    __table_args__ = (Index("ix_check_in_youth_due", "youth_id", "due_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     youth_id: int = _fk("youth.id", ondelete="CASCADE", nullable=False)
