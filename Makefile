@@ -46,7 +46,7 @@ pytest: setup
 
 # Extract every msgid (Python and dialog YAML) into the template and merge it into each catalog.
 i18n: $(STAMP)
-	$(BIN)/pybabel extract --no-location --omit-header -F babel.cfg -k _ -k N_ -k ngettext:1,2 -o locales/polku.pot core bot admin polku dialogs services
+	$(BIN)/pybabel extract --no-location --omit-header -F babel.cfg -k _ -k N_ -k ngettext:1,2 -o locales/polku.pot core bot admin polku dialogs services paths
 	$(BIN)/pybabel update --no-fuzzy-matching -D polku -i locales/polku.pot -d locales
 
 # Retrain the crisis model on the development corpora (the fresh sets are never trained on).

@@ -20,6 +20,7 @@ from bot import dispatch, jobs, notices, safety
 from bot.charts import shutdown_chart_pool
 from bot.crisis_fallback import CrisisFallback
 from bot.handlers import (
+    after,
     appointments,
     assessment,
     menu,
@@ -39,6 +40,7 @@ from core.dialogs.loader import load_dialogues
 from core.directory import load_directory
 from core.i18n import LANGUAGES, N_, gettext_for
 from core.services.notices import LINK_PREFIX
+from core.services.path import load_paths
 from core.settings import Settings
 
 # The token the stand-in accepts when no real token is configured.
@@ -101,6 +103,7 @@ def build_application(settings: Settings, engine: Engine) -> Application:  # typ
     application.bot_data[FALLBACK_KEY] = inbox.fallback
     application.bot_data[INBOX_KEY] = inbox
     load_directory()
+    load_paths()  # a broken paths/situations.yaml stops start-up too
     load_resources()
     register_handlers(application)
     if application.job_queue is not None:
@@ -112,6 +115,7 @@ def build_application(settings: Settings, engine: Engine) -> Application:  # typ
             (dispatch.dispatch_job, dispatch.DISPATCH_EVERY, 1, "outbox dispatcher"),
             (jobs.escalate_job, jobs.ESCALATE_EVERY, 5, "urgent alert escalation"),
             (notices.send_notices, notices.NOTICE_EVERY, 1, "coach notices"),
+            (jobs.checkin_job, jobs.CHECKIN_EVERY, 10, "check-ins after a transition"),
         )
         for callback, every, first, name in frequent:
             application.job_queue.run_repeating(
@@ -171,6 +175,7 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
     add(CallbackQueryHandler(safety.on_safe_answer, pattern=r"^safe:(yes|no)$"))
     add(CallbackQueryHandler(safety.on_check_in_answer, pattern=r"^checkin:(ok|low|help):"))
     add(CallbackQueryHandler(safety.on_resource_tap, pattern=r"^sos:"))
+    add(CallbackQueryHandler(after.on_answer, pattern=after.PATTERN))
     add(
         CallbackQueryHandler(
             appointments.on_attendance, pattern=r"^ap:\d+:\d+:(coming|cant|where)$"

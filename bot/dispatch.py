@@ -7,7 +7,7 @@ network → again later with a capped backoff, for as long as the message makes 
 (`core.services.outbox.give_up_time`), then failed (a coach can resend a reply) or, past its
 moment, skipped; 400 → failed at once; 403 → the young person is unreachable, their pending
 rows stop and the coach is told; a row whose moment passed while Polku was down → skipped.
-A nudge is rendered here too, and waits out the quiet hours.
+A nudge and a check-in after a transition are rendered here too, and wait out the quiet hours.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from bot.appointment_text import (
     followup_message,
     rating_keyboard,
 )
+from bot.checkin_text import mood_question
 from bot.keyboards import main_menu, talk_keyboard
 from bot.runtime import dialogues_of, engine_of, settings_of
 from core.db import transaction
@@ -56,6 +57,7 @@ from core.models import (
 )
 from core.scheduling import next_allowed
 from core.services.audit import do_audit
+from core.services.checkins import KIND_AFTER, still_to_ask
 from core.services.messages import do_record_message
 from core.services.nudges import do_release_nudge, nudge_still_fits
 from core.services.outbox import (
@@ -183,6 +185,8 @@ class Dispatcher:
             )
         if row.kind == KIND_NUDGE:
             return self._prepare_nudge(session, row, youth, t, now)
+        if row.kind == KIND_AFTER:
+            return self._prepare_checkin(session, row, youth, t, now)
         return self._prepare_appointment(session, row, youth, t, now)
 
     def _prepare_nudge(
@@ -215,6 +219,27 @@ class Dispatcher:
                 do_release_nudge(session, assessment_id=row_id(assessment))
             return None
         text, markup = nudge_message(t, dialogue)
+        return Prepared(row_id(row), row_id(youth), youth.chat_id, text, markup)
+
+    def _prepare_checkin(
+        self,
+        session: Any,
+        row: OutboxMessage,
+        youth: Youth,
+        t: gettext.NullTranslations,
+        now: datetime,
+    ) -> Prepared | None:
+        """A check-in after a transition: never in quiet hours, not once paused or stopped."""
+        tz = self.settings.tz
+        if in_quiet_hours(now, tz):
+            at = next_allowed(now, tz)
+            do_mark_retry(session, row=row, now=now, error="quiet hours", at=at, counts=False)
+            return None
+        checkin = still_to_ask(session, checkin_id=row.payload.get("checkin_id"))
+        if checkin is None:
+            do_mark(session, row=row, status=OutboxStatus.CANCELLED, error="paused or stopped")
+            return None
+        text, markup = mood_question(t, row_id(checkin))
         return Prepared(row_id(row), row_id(youth), youth.chat_id, text, markup)
 
     def _prepare_reply(

@@ -1,5 +1,6 @@
-"""Scheduled work on PTB's JobQueue: the gentle re-assessment nudge, and urgent alerts that
-nobody opened going one ring further (core.services.alerts).
+"""Scheduled work on PTB's JobQueue: the gentle re-assessment nudge, urgent alerts that
+nobody opened going one ring further (core.services.alerts), and the check-ins after a
+transition (core.services.checkins).
 
 The job only queues: each due run is claimed with a compare-and-set and gets an outbox row
 in the same transaction, so several Polku processes nudge about a run once; the dispatcher
@@ -21,6 +22,7 @@ from core.db import transaction
 from core.dialogs.schema import Dialogue
 from core.models import utcnow
 from core.services.alerts import do_escalate_alerts
+from core.services.checkins import do_queue_due_checkins
 from core.services.nudges import do_queue_due_nudges
 from core.settings import Settings
 from core.timeutil import in_quiet_hours
@@ -29,6 +31,7 @@ log = logging.getLogger(__name__)
 
 NUDGE_EVERY = timedelta(minutes=30)
 ESCALATE_EVERY = timedelta(seconds=30)
+CHECKIN_EVERY = timedelta(minutes=1)
 
 
 def queue_due_nudges(
@@ -83,3 +86,23 @@ async def escalate_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         )
     except Exception:  # a failed run must not stop the next one
         log.exception("escalating urgent alerts failed")
+
+
+def queue_due_checkins(*, engine: Engine, settings: Settings, now: datetime) -> int:
+    """Queue each check-in that fell due (the dispatcher waits out the quiet hours), after
+    marking the ones nobody answered; returns how many were queued, once across processes."""
+    with transaction(engine) as session:
+        return do_queue_due_checkins(session, now=now, tz=settings.tz)
+
+
+async def checkin_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The repeating job: ask the check-ins that are due."""
+    try:
+        await asyncio.to_thread(
+            queue_due_checkins,
+            engine=engine_of(context),
+            settings=settings_of(context),
+            now=utcnow(),
+        )
+    except Exception:  # a failed run must not stop the next one
+        log.exception("queueing check-ins failed")

@@ -48,12 +48,16 @@ log = logging.getLogger(__name__)
 
 NOTICE_EVERY = timedelta(seconds=2)
 
+PATH_KINDS = (NoticeKind.CHECKIN_LOW, NoticeKind.CHECKIN_LEFT, NoticeKind.CHECKIN_SILENT)
 NOTICE_TEXTS = {
     NoticeKind.URGENT: N_("🔴 Urgent: {name} needs a person now."),
     NoticeKind.WAITING: N_("💬 {name} is waiting for your answer."),
     NoticeKind.CANT_COME: N_("📅 {name} can't come to an appointment."),
     NoticeKind.NEW_TIME: N_("📅 {name} can't come to an appointment and would like a new time."),
     NoticeKind.UNREACHABLE: N_("⚠️ {name} can no longer be reached in Telegram."),
+    NoticeKind.CHECKIN_LOW: N_("🧭 {name} says studies or work are not going well."),
+    NoticeKind.CHECKIN_LEFT: N_("🧭 {name} says they have left their studies or work."),
+    NoticeKind.CHECKIN_SILENT: N_("🧭 {name} has not answered two check-ins in a row."),
 }
 DIGEST = N_("💬 {count} young people are waiting for your answer.")
 DIGEST_FROM = 3  # waiting young people in one go that become one message
@@ -209,6 +213,8 @@ def _render(session: Session, now: datetime, settings: Settings) -> list[_Outgoi
             continue
         name = (youth.first_name if youth else None) or _(_YOUTH_FALLBACK)
         page = f"/youth/{youth.id}/chat" if youth is not None else "/"
+        if youth is not None and notice.kind in PATH_KINDS:
+            page = f"/youth/{youth.id}#path"  # the check-in's answers are on the page
         text = _(NOTICE_TEXTS[NoticeKind(notice.kind)]).format(name=name)
         kind = NoticeKind(notice.kind)
         outgoing.append(_Outgoing(notice_id, channel, address, row_id(coach), text, page, kind))

@@ -401,6 +401,9 @@ class NoticeKind(StrEnum):
     CANT_COME = "cant_come"  # a young person cannot come to an appointment
     NEW_TIME = "new_time"  # … and would like a new time
     UNREACHABLE = "unreachable"  # a young person blocked the bot
+    CHECKIN_LOW = "checkin_low"  # a check-in after a transition: not going well
+    CHECKIN_LEFT = "checkin_left"  # … they left their studies or work
+    CHECKIN_SILENT = "checkin_silent"  # … two check-ins in a row without an answer
 
 
 class NoticeChannel(StrEnum):
@@ -488,6 +491,8 @@ class PathStatus(SQLModel, table=True):
     change into studies or work is a transition, which schedules check-ins."""
 
     __tablename__ = "path_status"
+    # A young person's history, and the status at a moment (the impact report), by index.
+    __table_args__ = (Index("ix_path_status_youth_since", "youth_id", "since"),)
 
     id: int | None = Field(default=None, primary_key=True)
     youth_id: int = _fk("youth.id", ondelete="CASCADE", nullable=False)
@@ -514,6 +519,7 @@ class CheckIn(SQLModel, table=True):
     the outbox when due; the answers reach the coach's page."""
 
     __tablename__ = "check_in"
+    __table_args__ = (Index("ix_check_in_youth_due", "youth_id", "due_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     youth_id: int = _fk("youth.id", ondelete="CASCADE", nullable=False)
@@ -617,6 +623,8 @@ def row_id(
     | Assessment
     | Appointment
     | OutboxMessage
+    | PathStatus
+    | CheckIn
     | CoachNotice
     | PortfolioEntry,
 ) -> int:

@@ -6,8 +6,10 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.checkin_schedule import Offset, parse_schedule
 
 DEFAULT_DB_PATH = Path("var") / "polku.db"
 
@@ -56,6 +58,21 @@ class Settings(BaseSettings):
         },
         alias="POLKU_REMINDER_HOURS",
     )
+
+    # When check-ins follow a transition into studies or work: days (d) or calendar months (m)
+    # after its date.
+    checkin_schedule: str = Field(default="14d,1m,2m,3m,6m,12m", alias="POLKU_CHECKIN_SCHEDULE")
+
+    @field_validator("checkin_schedule")
+    @classmethod
+    def _schedule_parses(cls, value: str) -> str:
+        parse_schedule(value)
+        return value
+
+    @property
+    def checkin_offsets(self) -> tuple[Offset, ...]:
+        """The check-in schedule as (amount, "d" or "m") pairs."""
+        return parse_schedule(self.checkin_schedule)
 
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:

@@ -22,7 +22,7 @@ MAX_MESSAGE_LENGTH = 90
 def source_msgids() -> set[str]:
     """Every msgid in the Python code, the panel templates and the dialogue and service YAML."""
     found: set[str] = set()
-    for folder in (*SOURCE_PACKAGES, "dialogs", "services"):
+    for folder in (*SOURCE_PACKAGES, "dialogs", "services", "paths"):
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT / folder,
             method_map=[

@@ -19,6 +19,8 @@ from core.services.access import access_coach_by_id, is_admin, visible_to
 from core.services.appointments import past, upcoming
 from core.services.assessments import histories
 from core.services.audit import do_audit
+from core.services.checkins import checkins_of
+from core.services.path import history, load_paths
 from core.services.portfolio import access_entry_by_id, do_confirm_entry, entries
 from core.services.youth import do_assign_youth, do_record_under_18, do_take_youth
 
@@ -38,10 +40,15 @@ def youth_page_response(
     form: dict[str, str] | None = None,
     change: dict[str, str] | None = None,
     notice: tuple[str, int] | None = None,
+    path_error: str = "",
+    path_form: dict[str, str] | None = None,
+    checkin_error: str = "",
 ) -> Response:
     """The young person's page. `error` and `form`: a refused booking, shown with what was
     typed; `change`: a refused move or cancel (its appointment id, what was typed, why);
-    `notice`: what was just done ("booked", "moved", "cancelled") to which appointment."""
+    `notice`: what was just done ("booked", "moved", "cancelled") to which appointment;
+    `path_error`, `path_form`, `checkin_error`: a refused status or check-in, with what was
+    typed."""
     panel = panel_of(request)
     now = panel.clock()
     youth_id = youth.id or 0
@@ -86,6 +93,12 @@ def youth_page_response(
         kinds=KINDS,
         error=error,
         form=form or {"kind": "meeting"},
+        path=history(session, youth_id),
+        paths=load_paths(),
+        checkins=checkins_of(session, youth_id),
+        path_error=path_error,
+        path_form=path_form or {"since": now.astimezone(panel.settings.tz).date().isoformat()},
+        checkin_error=checkin_error,
     )
 
 

@@ -6,7 +6,7 @@ from sqlmodel import Session
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.handlers import appointments, assessment, portfolio, privacy, talk
+from bot.handlers import after, appointments, assessment, portfolio, privacy, talk
 from bot.handlers.onboarding import (
     ask_consent,
     ask_language,
@@ -102,6 +102,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if await assessment.answer_typed(update, context, text):
         return
     if await portfolio.keep_words(update, context, text):
+        return
+    if await after.keep_typed_needs(update, context, text):
         return
     if asks_for_a_person(text):
         await talk.open_talk_on_request(update, context)

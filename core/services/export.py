@@ -12,9 +12,11 @@ from core.models import (
     Assessment,
     AssessmentAnswer,
     AuditEvent,
+    CheckIn,
     CoachNote,
     InviteCode,
     Message,
+    PathStatus,
     PortfolioEntry,
     Youth,
 )
@@ -54,6 +56,12 @@ def export_youth_data(session: Session, *, youth: Youth) -> dict[str, Any]:
     notes = session.exec(
         select(CoachNote).where(CoachNote.youth_id == youth.id).order_by(col(CoachNote.id))
     ).all()
+    path = session.exec(
+        select(PathStatus).where(PathStatus.youth_id == youth.id).order_by(col(PathStatus.since))
+    ).all()
+    checkins = session.exec(
+        select(CheckIn).where(CheckIn.youth_id == youth.id).order_by(col(CheckIn.due_at))
+    ).all()
     data: dict[str, Any] = {
         "you": youth.model_dump(mode="json"),
         "coach": {"display_name": coach.display_name} if coach else None,
@@ -62,6 +70,17 @@ def export_youth_data(session: Session, *, youth: Youth) -> dict[str, Any]:
         "answers": [a.model_dump(mode="json") for a in answers],
         "appointments": [a.model_dump(mode="json") for a in appointments],
         "portfolio": [p.model_dump(mode="json") for p in portfolio],
+        "path": [
+            p.model_dump(mode="json", include={"situation", "field", "place", "since"})
+            for p in path
+        ],
+        "check_ins": [
+            c.model_dump(
+                mode="json",
+                include={"due_at", "status", "mood", "still_there", "needs", "wants_coach"},
+            )
+            for c in checkins
+        ],
         "alerts": [
             a.model_dump(mode="json", exclude={"id", "youth_id", "handled_by_coach_id"})
             for a in alerts

@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 from core.models import (
     Assessment,
     AuditEvent,
+    CheckIn,
     Coach,
     Consent,
     InviteCode,
@@ -80,9 +81,15 @@ def do_set_consent(
 
 
 def _erase_kept_answers(session: Session, *, youth_id: int) -> None:
-    """What consent covered: messages, self-assessments (answers go with them), and the audit
-    events about them (scores, exports). Appointments stay: the coach made those."""
+    """What consent covered: messages, self-assessments (answers go with them), answers to
+    check-ins, and the audit events about them (scores, exports). Appointments and path
+    statuses stay: the coach made those."""
     session.execute(delete(Message).where(col(Message.youth_id) == youth_id))
+    session.execute(
+        update(CheckIn)
+        .where(col(CheckIn.youth_id) == youth_id)
+        .values(mood=None, still_there=None, needs=None, wants_coach=None)
+    )
     session.execute(delete(Assessment).where(col(Assessment.youth_id) == youth_id))
     session.execute(
         delete(AuditEvent).where(
