@@ -8,6 +8,8 @@ than MIN_GROUP young people is hidden wherever it is shown (page, CSV, command l
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from collections import Counter
 from collections.abc import Iterable
@@ -592,3 +594,24 @@ def report_rows(report: Report) -> list[tuple[str, str, str, str]]:
     for measure, value in (("young people", str(s.contact_people)), ("messages", str(s.contacts))):
         rows.append(("contacts", "period", measure, HIDDEN if s.contacts_hidden else value))
     return rows
+
+
+def report_csv(report: Report) -> str:
+    """The CSV export: the same rows as the command line prints, with a header."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(("section", "item", "measure", "value"))
+    writer.writerows(report_rows(report))
+    return buffer.getvalue()
+
+
+def report_groups(session: Session, *, viewer: Coach) -> list[str]:
+    """The groups (projects, schools) among the young people this viewer's report covers."""
+    return list(
+        session.execute(
+            select(col(Youth.group_name))
+            .where(col(Youth.group_name).is_not(None), *_scope(viewer, Filters()))
+            .distinct()
+            .order_by(col(Youth.group_name))
+        ).scalars()
+    )
