@@ -28,7 +28,7 @@ from core.services.report import (
     SCORED,
     Filters,
     Report,
-    build_report,
+    cached_report,
     hidden,
     report_csv,
     report_groups,
@@ -84,8 +84,10 @@ class Chosen:
         return urlencode(asked)
 
 
-def _report(request: Request, session: Session, viewer: Viewer, chosen: Chosen) -> Report:
-    return build_report(
+def _report(
+    request: Request, session: Session, viewer: Viewer, chosen: Chosen
+) -> tuple[Report, datetime]:
+    return cached_report(
         session, viewer=viewer.coach, filters=chosen.filters, now=panel_of(request).clock()
     )
 
@@ -102,7 +104,7 @@ def report_page(
 ) -> Response:
     """The figures with their filters; anonymous aggregates, so reading is not audited."""
     chosen = Chosen(request, viewer, start, end, coach, group)
-    report = _report(request, session, viewer, chosen)
+    report, as_of = _report(request, session, viewer, chosen)
     dialogues = known_dialogues()
     charted = [
         d for d in SCORED if any(a.dialogue_id == d and not a.change.hidden for a in report.areas)
@@ -112,6 +114,7 @@ def report_page(
         "report.html",
         viewer,
         report=report,
+        as_of=as_of,
         chosen=chosen,
         query=chosen.query(),
         titles={d: dialogues[d].title for d in SCORED if d in dialogues},
@@ -137,7 +140,7 @@ def report_chart(
     chosen = Chosen(request, viewer, start, end, coach, group)
     areas = [
         a
-        for a in _report(request, session, viewer, chosen).areas
+        for a in _report(request, session, viewer, chosen)[0].areas
         if a.dialogue_id == dialogue_id and not a.change.hidden
     ]
     if not areas:
@@ -168,7 +171,7 @@ def report_export(
 ) -> Response:
     """The same figures as CSV (aggregates only); the export is recorded in the audit trail."""
     chosen = Chosen(request, viewer, start, end, coach, group)
-    text = report_csv(_report(request, session, viewer, chosen))
+    text = report_csv(_report(request, session, viewer, chosen)[0])
     do_audit(
         session,
         actor="coach",

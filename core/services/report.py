@@ -11,9 +11,10 @@ from __future__ import annotations
 import csv
 import io
 import math
+import threading
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -151,7 +152,6 @@ class Report:
     situations: list[str]
     appointments: list[AppointmentRow]
     response: Response
-    notes: list[str] = field(default_factory=list)
 
 
 def median(histogram: Iterable[tuple[float, int]]) -> float:
@@ -182,10 +182,11 @@ def _nth(ordered: list[tuple[float, int]], rank: int) -> float:
     return float(ordered[-1][0])
 
 
-def _scope(viewer: Coach, filters: Filters) -> list[ColumnElement[bool]]:
-    """Whose figures: a coach their own young people, an admin everyone (or one coach's)."""
+def _scope(viewer: Coach | None, filters: Filters) -> list[ColumnElement[bool]]:
+    """Whose figures: a coach their own young people, an admin or the server's command line
+    (no viewer) everyone, or one coach's."""
     where: list[ColumnElement[bool]] = []
-    if not is_admin(viewer):
+    if viewer is not None and not is_admin(viewer):
         where.append(col(Youth.coach_id) == viewer.id)
     elif filters.coach_id is not None:
         where.append(col(Youth.coach_id) == filters.coach_id)
@@ -259,7 +260,7 @@ def _ends(
     )
 
 
-def area_changes(session: Session, viewer: Coach, filters: Filters) -> list[AreaChange]:
+def area_changes(session: Session, viewer: Coach | None, filters: Filters) -> list[AreaChange]:
     """Per area of each scored self-assessment: the area's value (mean of its answers) in the
     latest run minus the first, over young people with at least two finished runs."""
     ends = _ends(SCORED, _scope(viewer, filters), filters)
@@ -309,7 +310,7 @@ def _counters() -> tuple[Counter[float], Counter[float], Counter[float]]:
     return Counter(), Counter(), Counter()
 
 
-def who5_change(session: Session, viewer: Coach, filters: Filters) -> Change:
+def who5_change(session: Session, viewer: Coach | None, filters: Filters) -> Change:
     """WHO-5 index (0–100) of the first and the latest finished run, per young person with two."""
     ends = _ends((WHO5,), _scope(viewer, filters), filters)
     per_youth = (
@@ -334,7 +335,7 @@ def who5_change(session: Session, viewer: Coach, filters: Filters) -> Change:
 
 
 def path_statuses(
-    session: Session, viewer: Coach, filters: Filters, *, now: datetime
+    session: Session, viewer: Coach | None, filters: Filters, *, now: datetime
 ) -> tuple[list[StatusColumn], list[str]]:
     """Situations at the start (the first status), now (the latest by the period's end) and
     about 4 weeks and 6 months after leaving coaching (the first transition into studies or
@@ -384,7 +385,7 @@ def path_statuses(
 
 
 def appointment_rows(
-    session: Session, viewer: Coach, filters: Filters, *, now: datetime
+    session: Session, viewer: Coach | None, filters: Filters, *, now: datetime
 ) -> list[AppointmentRow]:
     """Appointments that have started (in the period), by kind: the share attended, cancelled
     or declined before the start, and missed."""
@@ -451,23 +452,30 @@ def _minutes_between(
     return func.extract("epoch", later - earlier) / 60.0
 
 
-def response_times(session: Session, viewer: Coach, filters: Filters) -> Response:
+def response_times(session: Session, viewer: Coach | None, filters: Filters) -> Response:
     """For each young person's message that started a wait (the first after a coach's
     message, or their first ever), the minutes to the next coach message; unanswered waits
     are left out. Bot messages do not count: they neither start nor end a wait."""
     scope = _scope(viewer, filters)
     order = (col(Message.created_at), col(Message.id))
+    partition = col(Message.youth_id)
+    is_coach = col(Message.direction) == Direction.COACH
     flow = (
         select(
             col(Message.youth_id).label("youth_id"),
             col(Message.direction).label("direction"),
             col(Message.created_at).label("created_at"),
             func.lag(col(Message.direction))
-            .over(partition_by=col(Message.youth_id), order_by=order)
+            .over(partition_by=partition, order_by=order)
             .label("previous"),
-            func.sum(case((col(Message.direction) == Direction.COACH, 1), else_=0))
-            .over(partition_by=col(Message.youth_id), order_by=order)
-            .label("answers"),
+            # The earliest coach message from here on: a running minimum, newest first.
+            func.min(case((is_coach, col(Message.created_at))))
+            .over(
+                partition_by=partition,
+                order_by=tuple(c.desc() for c in order),
+                rows=(None, 0),
+            )
+            .label("answered_at"),
         )
         .join(Youth, col(Youth.id) == col(Message.youth_id))
         .where(
@@ -477,23 +485,13 @@ def response_times(session: Session, viewer: Coach, filters: Filters) -> Respons
         )
         .subquery()
     )
-    waits = flow.alias("waits")
-    answers = flow.alias("answered")
     dialect = session.get_bind().dialect.name
-    minutes = _minutes_between(answers.c.created_at, waits.c.created_at, dialect)
+    minutes = _minutes_between(flow.c.answered_at, flow.c.created_at, dialect)
     rows = session.execute(
-        select(waits.c.youth_id, cast(func.round(minutes), Integer))
-        .join(
-            answers,
-            and_(
-                answers.c.youth_id == waits.c.youth_id,
-                answers.c.direction == Direction.COACH,
-                answers.c.answers == waits.c.answers + 1,
-            ),
-        )
-        .where(
-            waits.c.direction == Direction.YOUTH,
-            or_(waits.c.previous.is_(None), waits.c.previous == Direction.COACH),
+        select(flow.c.youth_id, cast(func.round(minutes), Integer)).where(
+            flow.c.direction == Direction.YOUTH,
+            or_(flow.c.previous.is_(None), flow.c.previous == Direction.COACH),
+            flow.c.answered_at.is_not(None),
         )
     ).all()
     histogram = Counter(int(m) for _, m in rows)
@@ -516,17 +514,56 @@ def response_times(session: Session, viewer: Coach, filters: Filters) -> Respons
     )
 
 
-def build_report(session: Session, *, viewer: Coach, filters: Filters, now: datetime) -> Report:
-    """Every figure of the report for this viewer and these filters."""
+def build_report(
+    session: Session,
+    *,
+    viewer: Coach | None,
+    filters: Filters,
+    now: datetime,
+    progress: Callable[[str], None] = lambda _step: None,
+) -> Report:
+    """Every figure of the report for this viewer (None: everyone) and these filters;
+    `progress` hears the name of each figure before it is computed."""
+    progress("distance travelled")
+    areas = area_changes(session, viewer, filters)
+    progress("WHO-5")
+    who5 = who5_change(session, viewer, filters)
+    progress("path status")
     statuses, situations = path_statuses(session, viewer, filters, now=now)
-    return Report(
-        areas=area_changes(session, viewer, filters),
-        who5=who5_change(session, viewer, filters),
-        statuses=statuses,
-        situations=situations,
-        appointments=appointment_rows(session, viewer, filters, now=now),
-        response=response_times(session, viewer, filters),
-    )
+    progress("appointments")
+    appointments = appointment_rows(session, viewer, filters, now=now)
+    progress("coach response time")
+    response = response_times(session, viewer, filters)
+    return Report(areas, who5, statuses, situations, appointments, response)
+
+
+# Computed figures are kept this long per viewer and filters: the report reads every run,
+# status, appointment and message in the period (seconds at 10 000 young people on SQLite),
+# and figures a few minutes old serve an impact report well. The page says when they are from.
+FRESH_FOR = timedelta(minutes=10)
+_KEPT = 64
+_kept: dict[tuple[object, ...], tuple[datetime, Report]] = {}
+_keeping = threading.Lock()
+
+
+def cached_report(
+    session: Session, *, viewer: Coach, filters: Filters, now: datetime
+) -> tuple[Report, datetime]:
+    """The report and when it was computed: at most FRESH_FOR old, per database, viewer's
+    scope and filters (an admin's figures are shared by every admin)."""
+    bind = session.get_bind()
+    whose = "everyone" if is_admin(viewer) else viewer.id
+    key = (id(bind), str(bind.engine.url), whose, filters)
+    with _keeping:
+        found = _kept.get(key)
+    if found is not None and timedelta(0) <= now - found[0] < FRESH_FOR:
+        return found[1], found[0]
+    report = build_report(session, viewer=viewer, filters=filters, now=now)
+    with _keeping:
+        if len(_kept) >= _KEPT:
+            _kept.pop(next(iter(_kept)))
+        _kept[key] = (now, report)
+    return report, now
 
 
 def _pct(share: float) -> str:
@@ -605,7 +642,7 @@ def report_csv(report: Report) -> str:
     return buffer.getvalue()
 
 
-def report_groups(session: Session, *, viewer: Coach) -> list[str]:
+def report_groups(session: Session, *, viewer: Coach | None) -> list[str]:
     """The groups (projects, schools) among the young people this viewer's report covers."""
     return list(
         session.execute(

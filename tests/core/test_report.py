@@ -5,17 +5,19 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
+from core.models import Assessment
 from core.services.report import (
     HIDDEN,
     MIN_GROUP,
     Filters,
     build_report,
+    cached_report,
     hidden,
     median,
     percentile90,
     report_rows,
 )
-from tests.report_data import DAY, NOW, seed
+from tests.report_data import DAY, MINUTE, NOW, seed
 
 
 @pytest.fixture
@@ -123,3 +125,27 @@ def test_the_rows_carry_no_names_or_ids(engine, seeded):
     text = repr(report_rows(report_for(engine, seeded.admin)))
     assert "Secretname" not in text
     assert "WHO-5" in text and "coach response time" in text
+
+
+def test_figures_are_kept_ten_minutes_then_computed_again(engine, seeded):
+    with Session(engine) as session:
+        first, at = cached_report(session, viewer=seeded.own, filters=Filters(), now=NOW)
+        session.add(
+            Assessment(
+                youth_id=seeded.own_youth[7],
+                dialogue_id="who5",
+                dialogue_version=1,
+                status="finished",
+                score=100,
+                finished_at=NOW,
+            )
+        )
+        session.commit()
+        again, again_at = cached_report(
+            session, viewer=seeded.own, filters=Filters(), now=NOW + 9 * MINUTE
+        )
+        assert (again, again_at) == (first, at) and again.who5.people == 7
+        fresh, fresh_at = cached_report(
+            session, viewer=seeded.own, filters=Filters(), now=NOW + 10 * MINUTE
+        )
+        assert fresh.who5.people == 8 and fresh_at == NOW + 10 * MINUTE
