@@ -13,7 +13,8 @@ The panel runs in this process (httpx on the ASGI app), one request at a time: 5
 50 timed requests per page — the report for the admin (everyone), for one coach (their own),
 for one group, its CSV export and one chart. Every response must be 200.
 
-Target: p95 < 300 ms for every page. Prints p50/p95 per page and database.
+Target: p95 < 300 ms for every page. Prints, per page and database, the first request (the
+figures computed afresh; the page keeps them 10 minutes per viewer and filters) and p50/p95.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from sqlmodel import col
 from admin.app import create_web_app
 from bench.panel import DEFAULT_POSTGRES, PASSWORD, databases, insert_coaches, say, spaced
 from core.db import make_engine
+from core.dialogs.loader import load_dialogues
 from core.models import (
     Appointment,
     Assessment,
@@ -62,12 +64,7 @@ DAYS = 300
 BATCH = 10_000
 GROUPS = ["Projekti A", "Projekti B", "Ammattiopisto", "Työpaja", "Ohjaamo"]
 ADMIN = "admin"
-AREAS = {
-    "life_areas": (10, 0, 10),  # areas, lowest, highest
-    "study_skills": (8, 1, 5),
-    "work_readiness": (6, 0, 10),
-    "who5": (5, 0, 5),
-}
+SCALES = {"life_areas": (0, 10), "study_skills": (1, 5), "work_readiness": (0, 10), "who5": (0, 5)}
 STARTS = ["comprehensive_school", "tuva", "neet", "workshop"]
 GOALS = ["vocational", "upper_secondary", "apprenticeship", "work"]
 KINDS = ["meeting", "meeting", "trial_day", "introduction"]
@@ -81,8 +78,9 @@ def _rows(engine: Engine, table: Any, rows: list[dict[str, Any]], label: str, wh
         say(f"{label}: {what} {spaced(min(len(rows), start + BATCH))} / {spaced(len(rows))}")
 
 
-def generate(url: str, youth: int, label: str) -> float:
-    """Schema from the migrations, then the data; returns the seconds it took."""
+def generate(url: str, youth: int, label: str, *, admin: bool = True) -> float:
+    """Schema from the migrations, then the data (with an admin account unless one exists
+    already, as in a served sandbox); returns the seconds it took."""
     started = time.perf_counter()
     rng = random.Random(20261207)
     say(f"{label}: migrating")
@@ -92,21 +90,22 @@ def generate(url: str, youth: int, label: str) -> float:
     first = now - timedelta(days=DAYS)
     try:
         coach_ids = insert_coaches(engine)
-        with engine.begin() as connection:
-            connection.execute(
-                insert(Coach),
-                [
-                    {
-                        "login": ADMIN,
-                        "display_name": "Admin",
-                        "password_hash": hash_password(PASSWORD),
-                        "role": Role.ADMIN,
-                        "active": True,
-                        "created_at": now,
-                        "office_hours": {},
-                    }
-                ],
-            )
+        if admin:  # a served sandbox has its own
+            with engine.begin() as connection:
+                connection.execute(
+                    insert(Coach),
+                    [
+                        {
+                            "login": ADMIN,
+                            "display_name": "Admin",
+                            "password_hash": hash_password(PASSWORD),
+                            "role": Role.ADMIN,
+                            "active": True,
+                            "created_at": now,
+                            "office_hours": {},
+                        }
+                    ],
+                )
         turn = itertools.cycle(coach_ids)
         coaches = [next(turn) for _ in range(youth)]
         _rows(
@@ -141,15 +140,17 @@ def generate(url: str, youth: int, label: str) -> float:
         def when() -> Any:
             return first + timedelta(seconds=rng.uniform(0, DAYS * 86400 - 3600))
 
+        dialogues = load_dialogues()
         runs, answers, statuses, appointments, messages = [], [], [], [], []
         run_id = 0
         for n, youth_id in enumerate(ids):
-            for dialogue_id, (areas, low, high) in AREAS.items():
+            for dialogue_id, (low, high) in SCALES.items():
                 if rng.random() > 0.5:
                     continue
+                questions = dialogues[dialogue_id].questions
                 for at in sorted(when() for _ in range(rng.randint(1, 4))):
                     run_id += 1
-                    values = [rng.randint(low, high) for _ in range(areas)]
+                    values = [rng.randint(low, high) for _ in questions]
                     runs.append(
                         {
                             "id": run_id,
@@ -160,7 +161,7 @@ def generate(url: str, youth: int, label: str) -> float:
                             "state": {},
                             "score": sum(values) * 4
                             if dialogue_id == "who5"
-                            else round(sum(values) / areas, 1),
+                            else round(sum(values) / len(values), 1),
                             "started_at": at,
                             "updated_at": at,
                             "finished_at": at,
@@ -172,13 +173,13 @@ def generate(url: str, youth: int, label: str) -> float:
                             "youth_id": youth_id,
                             "dialogue_id": dialogue_id,
                             "dialogue_version": 1,
-                            "question_id": f"q{a}",
-                            "area": f"Area {a}",
+                            "question_id": question.id,
+                            "area": question.area,
                             "value": value,
                             "skipped": False,
                             "answered_at": at,
                         }
-                        for a, value in enumerate(values)
+                        for question, value in zip(questions, values, strict=True)
                     ]
             if rng.random() < 0.7:
                 changes = sorted(when() for _ in range(rng.randint(1, 4)))
@@ -256,6 +257,7 @@ class Page:
     login: str
     path: str
     latencies: list[float] = field(default_factory=list)
+    first: float = 0.0  # the first request: the figures computed, not yet kept
 
     def percentile(self, p: float) -> float:
         ordered = sorted(self.latencies)
@@ -301,6 +303,8 @@ async def measure(url: str, label: str) -> list[Page]:
                 elapsed = time.perf_counter() - started
                 if response.status_code != 200:
                     raise AssertionError(f"{page.path}: {response.status_code}, not 200")
+                if n == 0:
+                    page.first = elapsed
                 if n >= WARMUP:
                     page.latencies.append(elapsed)
                 if n % 5 == 0:
@@ -315,15 +319,19 @@ async def measure(url: str, label: str) -> list[Page]:
 
 def table(results: dict[str, list[Page]]) -> tuple[str, list[str]]:
     labels = list(results)
-    head = " | ".join(f"{label} p50 | {label} p95" for label in labels)
-    lines = [f"| page | {head} | target p95 |", "|---|" + "---:|" * (2 * len(labels) + 1)]
+    head = " | ".join(f"{label} first | {label} p50 | {label} p95" for label in labels)
+    lines = [f"| page | {head} | target p95 |", "|---|" + "---:|" * (3 * len(labels) + 1)]
     misses = []
     for n, page in enumerate(next(iter(results.values()))):
         cells = []
         for label in labels:
             measured = results[label][n]
             p95 = measured.percentile(95)
-            cells += [f"{measured.percentile(50):.1f} ms", f"{p95:.1f} ms"]
+            cells += [
+                f"{measured.first * 1000:.0f} ms",
+                f"{measured.percentile(50):.1f} ms",
+                f"{p95:.1f} ms",
+            ]
             if p95 >= TARGET_MS:
                 misses.append(f"{page.name} on {label}: p95 {p95:.0f} ms")
         lines.append(f"| {page.name} | {' | '.join(cells)} | {TARGET_MS:.0f} ms |")

@@ -148,7 +148,6 @@ WORSE_COLOUR = "#cf222e"
 
 def change_bars_png(
     *,
-    title: str,
     labels: Sequence[str],
     improved: Sequence[float],
     worse: Sequence[float],
@@ -156,13 +155,14 @@ def change_bars_png(
     worse_label: str,
 ) -> bytes:
     """For the impact report: one diverging bar per area, the share who improved to the right
-    and the share who got worse to the left (percent), so the balance reads at a glance."""
+    and the share who got worse to the left (percent), so the balance reads at a glance. No
+    title: the page's heading above it names the self-assessment."""
     rows = max(len(labels), 1)
-    top, bar, bottom = 0.8, 0.42, 0.45  # inches: title and legend, one bar, the scale
+    top, bar, bottom = 0.45, 0.4, 0.4  # inches: the legend, one bar, the scale
     height = top + bar * rows + bottom
-    figure = Figure(figsize=(6, height), dpi=110)
+    figure = Figure(figsize=(4.6, height), dpi=110)
     FigureCanvasAgg(figure)
-    axes = figure.add_axes((0.36, bottom / height, 0.6, bar * rows / height))
+    axes = figure.add_axes((0.4, bottom / height, 0.55, bar * rows / height))
     positions = list(range(len(labels)))[::-1]
     axes.barh(positions, [-100 * w for w in worse], color=WORSE_COLOUR, label=worse_label)
     axes.barh(positions, [100 * i for i in improved], color=IMPROVED_COLOUR, label=improved_label)
@@ -171,14 +171,13 @@ def change_bars_png(
     axes.set_xticks([-100, -50, 0, 50, 100])
     axes.set_xticklabels(["100 %", "50 %", "0", "50 %", "100 %"])
     axes.set_yticks(positions)
-    axes.set_yticklabels(labels, fontsize=11)
+    axes.set_yticklabels(labels, fontsize=12)
     axes.tick_params(axis="x", labelsize=10)
     axes.grid(axis="x", color="#d0d7de")
     axes.set_axisbelow(True)
     for side in ("top", "right", "left"):
         axes.spines[side].set_visible(False)
-    axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False, fontsize=10)
-    figure.suptitle(title, fontsize=13, x=0.02, ha="left", y=0.995, va="top")
+    axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False, fontsize=12)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()

@@ -146,11 +146,9 @@ def report_chart(
     if not areas:
         raise HTTPException(status_code=404)
     _ = gettext_for(panel_of(request).settings.panel_language).gettext
-    dialogue = known_dialogues().get(dialogue_id)
     return _png(
         request,
         change_bars_png,
-        title=_(dialogue.title) if dialogue else dialogue_id,
         labels=tuple(_(a.area) for a in areas),
         improved=tuple(a.change.improved for a in areas),
         worse=tuple(a.change.worse for a in areas),

@@ -36,7 +36,7 @@ async def test_the_report_is_in_the_menu_and_shows_the_figures(panel, seeded) ->
     assert "<td>7</td><td>0</td><td>43 %</td><td>43 %</td><td>14 %</td>" in text  # Housing
     assert "<dd>52</dd>" in text and "<dd>56</dd>" in text  # WHO-5 medians
     assert "<td>50 %</td><td>20 %</td><td>20 %</td><td>10</td>" in text  # meetings
-    assert "35 min" in text and "120 min" in text
+    assert "35 min" in text and "2.0 h" in text  # 120 minutes
     assert 'src="/report/chart/life_areas.png?' in text
     assert "Secretname" not in text
 
@@ -45,7 +45,7 @@ async def test_small_groups_are_hidden_on_the_page(panel, seeded) -> None:
     coach = await panel.signed_in("few")
     text = (await coach.get(f"/report?{EVERYTHING}")).text
     assert "fewer than 7: hidden" in text
-    assert "min</dd>" not in text  # no response time about two young people
+    assert "Nine in ten answered within" not in text  # nothing about two young people
     assert "/report/chart/" not in text
     own = await panel.signed_in("own")
     trial_days = (await own.get(f"/report?{EVERYTHING}")).text.split("Trial day")[1]
