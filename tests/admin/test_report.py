@@ -33,9 +33,10 @@ async def test_the_report_is_in_the_menu_and_shows_the_figures(panel, seeded) ->
     assert page.status_code == 200
     text = page.text
     assert "Impact report" in text
-    assert "<td>7</td><td>0</td><td>43 %</td><td>43 %</td><td>14 %</td>" in text  # Housing
+    assert "<td>7</td><td>0</td><td>43 %</td><td class=\"same\">43 %</td><td>14 %</td>" in text
     assert "<dd>52</dd>" in text and "<dd>56</dd>" in text  # WHO-5 medians
-    assert "<td>50 %</td><td>20 %</td><td>20 %</td><td>10</td>" in text  # meetings
+    assert "(10)</span></th>" in text  # meetings
+    assert "<td>50 %</td><td>20 %</td><td>20 %</td>" in text
     assert "35 min" in text and "2.0 h" in text  # 120 minutes
     assert 'src="/report/chart/life_areas.png?' in text
     assert "Secretname" not in text
