@@ -33,7 +33,7 @@ async def test_the_report_is_in_the_menu_and_shows_the_figures(panel, seeded) ->
     assert page.status_code == 200
     text = page.text
     assert "Impact report" in text
-    assert "<td>7</td><td>0</td><td>43 %</td><td class=\"same\">43 %</td><td>14 %</td>" in text
+    assert '<td>7</td><td>0</td><td>43 %</td><td class="same">43 %</td><td>14 %</td>' in text
     assert "<dd>52</dd>" in text and "<dd>56</dd>" in text  # WHO-5 medians
     assert "(10)</span></th>" in text  # meetings
     assert "<td>50 %</td><td>20 %</td><td>20 %</td>" in text
