@@ -212,9 +212,15 @@ def generate(url: str, youth: int, label: str, *, admin: bool = True) -> float:
                     }
                 )
             at = when()
+            waiting_since = None  # as Youth.waiting_since: the talk is taken to be open
             for _ in range(rng.randint(10, 50)):
                 at += timedelta(minutes=rng.expovariate(1 / 240))
                 direction = rng.choices(("youth", "bot", "coach"), weights=(45, 40, 15))[0]
+                waited = None
+                if direction == "youth":
+                    waiting_since = waiting_since or at
+                elif direction == "coach" and waiting_since is not None:
+                    waited, waiting_since = int((at - waiting_since).total_seconds()), None
                 messages.append(
                     {
                         "youth_id": youth_id,
@@ -224,6 +230,7 @@ def generate(url: str, youth: int, label: str, *, admin: bool = True) -> float:
                         "delivery_status": "received" if direction == "youth" else "sent",
                         "coach_id": coaches[n] if direction == "coach" else None,
                         "created_at": at,
+                        "waited_seconds": waited,
                     }
                 )
             if n % 1000 == 0:

@@ -35,7 +35,8 @@ HOUSING = [(2, 4), (3, 3), (4, 5), (5, 5), (5, 3), (6, 8), (7, 7)]
 # WHO-5 index, first and latest: medians 52 → 56; 3 better, 3 same, 1 worse of 7.
 WHO5 = [(20, 40), (40, 40), (40, 60), (60, 56), (60, 80), (80, 80), (52, 52)]
 # One wait answered per young person (the first has two): 5 10 20 30 40 60 90 120 minutes →
-# median 35, 90th percentile 120; eight waits of seven young people.
+# median 35, 90th percentile 120; eight waits of seven young people (each coach answer carries
+# its wait, as do_coach_reply records it).
 WAITS = [[30, 10], [5], [20], [40], [60], [90], [120]]
 # Meetings (7 young people): 5 attended, 2 cancelled before the start, 1 cancelled after it,
 # 2 missed → 50 % attended, 20 % cancelled in time, 20 % not attended. Trial days: 3 people.
@@ -81,7 +82,9 @@ def _run(
         )
 
 
-def _message(session, youth_id: int, direction: str, when: datetime) -> None:
+def _message(
+    session, youth_id: int, direction: str, when: datetime, waited: timedelta | None = None
+) -> None:
     session.add(
         Message(
             youth_id=youth_id,
@@ -89,6 +92,7 @@ def _message(session, youth_id: int, direction: str, when: datetime) -> None:
             text="…",
             delivery_status="received" if direction == "youth" else "sent",
             created_at=when,
+            waited_seconds=int(waited.total_seconds()) if waited is not None else None,
         )
     )
 
@@ -183,7 +187,7 @@ def seed(engine: Engine, *, password_hash: str = "x") -> Seeded:
                 _message(session, ids[i], "youth", at)
                 _message(session, ids[i], "youth", at + MINUTE / 2)  # still the same wait
                 _message(session, ids[i], "bot", at + MINUTE)  # the bot does not end it
-                _message(session, ids[i], "coach", at + minutes * MINUTE)
+                _message(session, ids[i], "coach", at + minutes * MINUTE, minutes * MINUTE)
                 at += (minutes + 60) * MINUTE
         _message(session, ids[6], "youth", NOW - DAY)  # not answered yet: left out
         # Coach "few": two young people with everything, all hidden.
@@ -191,7 +195,7 @@ def seed(engine: Engine, *, password_hash: str = "x") -> Seeded:
             _run(session, youth_id, "who5", start, score=20)
             _run(session, youth_id, "who5", start + DAY, score=80)
             _message(session, youth_id, "youth", NOW - 3 * DAY)
-            _message(session, youth_id, "coach", NOW - 3 * DAY + 5 * MINUTE)
+            _message(session, youth_id, "coach", NOW - 3 * DAY + 5 * MINUTE, 5 * MINUTE)
             session.add(
                 Appointment(
                     youth_id=youth_id,

@@ -16,7 +16,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -444,57 +443,34 @@ def _share(part: int | None, total: int) -> float:
     return int(part or 0) / total if total else 0.0
 
 
-def _minutes_between(
-    later: ColumnElement[datetime], earlier: ColumnElement[datetime], dialect: str
-) -> ColumnElement[Any]:
-    if dialect == "sqlite":
-        return (func.julianday(later) - func.julianday(earlier)) * 1440.0
-    return func.extract("epoch", later - earlier) / 60.0
-
-
 def response_times(session: Session, viewer: Coach | None, filters: Filters) -> Response:
-    """For each young person's message that started a wait (the first after a coach's
-    message, or their first ever), the minutes to the next coach message; unanswered waits
-    are left out. Bot messages do not count: they neither start nor end a wait."""
+    """Each coach message in the period that answered a waiting young person carries how long
+    they had waited (recorded at the reply, from `Youth.waiting_since`): the median and the
+    90th percentile in minutes. Contacts: young people with messages (theirs or a coach's) in
+    the period, and those messages."""
     scope = _scope(viewer, filters)
-    order = (col(Message.created_at), col(Message.id))
-    partition = col(Message.youth_id)
-    is_coach = col(Message.direction) == Direction.COACH
-    flow = (
-        select(
-            col(Message.youth_id).label("youth_id"),
-            col(Message.direction).label("direction"),
-            col(Message.created_at).label("created_at"),
-            func.lag(col(Message.direction))
-            .over(partition_by=partition, order_by=order)
-            .label("previous"),
-            # The earliest coach message from here on: a running minimum, newest first.
-            func.min(case((is_coach, col(Message.created_at))))
-            .over(
-                partition_by=partition,
-                order_by=tuple(c.desc() for c in order),
-                rows=(None, 0),
-            )
-            .label("answered_at"),
-        )
-        .join(Youth, col(Youth.id) == col(Message.youth_id))
-        .where(
-            col(Message.direction).in_([Direction.YOUTH, Direction.COACH]),
-            *_between(Message.created_at, filters),
-            *scope,
-        )
-        .subquery()
+    answered = [
+        col(Message.waited_seconds).is_not(None),
+        *_between(Message.created_at, filters),
+        *scope,
+    ]
+    minutes = cast(func.round(col(Message.waited_seconds) / 60.0), Integer)
+    histogram = Counter(
+        {
+            int(m): int(n)
+            for m, n in session.execute(
+                select(minutes, func.count())
+                .join(Youth, col(Youth.id) == col(Message.youth_id))
+                .where(*answered)
+                .group_by(minutes)
+            ).all()
+        }
     )
-    dialect = session.get_bind().dialect.name
-    minutes = _minutes_between(flow.c.answered_at, flow.c.created_at, dialect)
-    rows = session.execute(
-        select(flow.c.youth_id, cast(func.round(minutes), Integer)).where(
-            flow.c.direction == Direction.YOUTH,
-            or_(flow.c.previous.is_(None), flow.c.previous == Direction.COACH),
-            flow.c.answered_at.is_not(None),
-        )
-    ).all()
-    histogram = Counter(int(m) for _, m in rows)
+    people = session.execute(
+        select(func.count(distinct(col(Message.youth_id))))
+        .join(Youth, col(Youth.id) == col(Message.youth_id))
+        .where(*answered)
+    ).scalar_one()
     contact_people, contacts = session.execute(
         select(func.count(distinct(col(Message.youth_id))), func.count())
         .join(Youth, col(Youth.id) == col(Message.youth_id))
@@ -505,8 +481,8 @@ def response_times(session: Session, viewer: Coach | None, filters: Filters) -> 
         )
     ).one()
     return Response(
-        waits=len(rows),
-        people=len({youth_id for youth_id, _ in rows}),
+        waits=sum(histogram.values()),
+        people=int(people),
         median_minutes=median(histogram.items()),
         p90_minutes=percentile90(histogram.items()),
         contact_people=int(contact_people),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
-from core.models import Assessment
+from core.db import transaction
+from core.models import Assessment, Coach, Youth
 from core.services.report import (
     HIDDEN,
     MIN_GROUP,
@@ -17,6 +18,7 @@ from core.services.report import (
     percentile90,
     report_rows,
 )
+from core.services.talk import do_coach_reply, do_open_talk
 from tests.report_data import DAY, MINUTE, NOW, seed
 
 
@@ -149,3 +151,20 @@ def test_figures_are_kept_ten_minutes_then_computed_again(engine, seeded):
             session, viewer=seeded.own, filters=Filters(), now=NOW + 10 * MINUTE
         )
         assert fresh.who5.people == 8 and fresh_at == NOW + 10 * MINUTE
+
+
+def test_a_coach_reply_records_how_long_the_young_person_waited(engine, seeded):
+    with transaction(engine) as session:
+        youth = session.get(Youth, seeded.own_youth[7])
+        coach = session.get(Coach, seeded.own.id)
+        do_open_talk(session, youth=youth, now=NOW)
+        youth.waiting_since = NOW
+        reply = do_coach_reply(
+            session, coach=coach, youth=youth, text="Hei!", now=NOW + 25 * MINUTE
+        )
+        assert reply.waited_seconds == 25 * 60
+        again = do_coach_reply(session, coach=coach, youth=youth, text="Ja…", now=NOW + 26 * MINUTE)
+        assert again.waited_seconds is None  # nobody was waiting any more
+        written = reply.created_at  # the clock's own time, as a message's
+    response = report_for(engine, seeded.own, start=written - MINUTE).response
+    assert (response.waits, response.median_minutes) == (1, 25)
