@@ -44,7 +44,7 @@ def test_the_report_on_a_phone_and_a_desktop(tmp_path: Path, database_url: str):
             text = page.locator("main").inner_text()
             assert "Nuori" not in text  # no names anywhere
             found = page.evaluate(MEASURE, TAP)
-            page.screenshot(path=artifact(f"{name}-report.png"), full_page=True)
+            page.screenshot(path=artifact(f"report-{name}.png"), full_page=True)
             assert found["small"] == [], found["small"]
             assert found["width"] <= viewport["width"]
             # A group filter with fewer than 7 young people hides its figures.
