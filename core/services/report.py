@@ -41,6 +41,7 @@ from core.models import (
     Assessment,
     AssessmentAnswer,
     AssessmentStatus,
+    CheckIn,
     Coach,
     Direction,
     Message,
@@ -56,6 +57,7 @@ SCORED = ("life_areas", "study_skills", "work_readiness")  # area dialogues with
 WHO5 = "who5"
 # "Leaving coaching": the first transition into studies or work; looked at again after these.
 AFTER_LEAVING = (("weeks4", timedelta(days=28)), ("months6", timedelta(days=182)))
+LEFT = "left (said in a check-in)"
 KINDS = (AppointmentKind.MEETING, AppointmentKind.TRIAL_DAY, AppointmentKind.INTRODUCTION)
 
 
@@ -338,7 +340,9 @@ def path_statuses(
 ) -> tuple[list[StatusColumn], list[str]]:
     """Situations at the start (the first status), now (the latest by the period's end) and
     about 4 weeks and 6 months after leaving coaching (the first transition into studies or
-    work), for those whose moment has come. One read of the status rows, in order."""
+    work), for those whose moment has come. A check-in answered "I left" after the latest
+    status counts as LEFT until a coach records the next one. One read of the status rows, in
+    order, and one of those check-ins."""
     end = min(filters.end, now) if filters.end is not None else now
     rows = session.execute(
         select(
@@ -351,22 +355,38 @@ def path_statuses(
         .where(col(PathStatus.since) < end, *_scope(viewer, filters))
         .order_by(col(PathStatus.youth_id), col(PathStatus.since), col(PathStatus.id))
     ).all()
+    left: dict[int, list[datetime]] = {}
+    for youth_id, answered_at in session.execute(
+        select(col(CheckIn.youth_id), col(CheckIn.answered_at))
+        .join(Youth, col(Youth.id) == col(CheckIn.youth_id))
+        .where(
+            col(CheckIn.still_there).is_(False),
+            col(CheckIn.answered_at) < end,
+            *_scope(viewer, filters),
+        )
+    ).all():
+        left.setdefault(youth_id, []).append(answered_at)
     columns: dict[str, Counter[str]] = {m: Counter() for m in ("start", "now", "weeks4", "months6")}
     history: list[tuple[datetime, str]] = []
     leaving: datetime | None = None
     current: int | None = None
 
+    def situation_at(when: datetime) -> str:
+        since, situation = [row for row in history if row[0] <= when][-1]
+        said_left = any(since < t <= when for t in left.get(current or 0, []))
+        return LEFT if said_left else situation
+
     def close() -> None:
         if not history:
             return
         columns["start"][history[0][1]] += 1
-        columns["now"][history[-1][1]] += 1
+        columns["now"][situation_at(end)] += 1
         if leaving is None:
             return
         for moment, after in AFTER_LEAVING:
             when = leaving + after
             if when <= end:
-                columns[moment][[s for since, s in history if since <= when][-1]] += 1
+                columns[moment][situation_at(when)] += 1
 
     for youth_id, situation, since, transition in rows:
         if youth_id != current:

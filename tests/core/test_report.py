@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from core.db import transaction
-from core.models import Assessment, Coach, Youth
+from core.models import Assessment, CheckIn, Coach, PathStatus, Youth
 from core.services.report import (
     HIDDEN,
+    LEFT,
     MIN_GROUP,
     Filters,
     build_report,
@@ -168,3 +169,27 @@ def test_a_coach_reply_records_how_long_the_young_person_waited(engine, seeded):
         written = reply.created_at  # the clock's own time, as a message's
     response = report_for(engine, seeded.own, start=written - MINUTE).response
     assert (response.waits, response.median_minutes) == (1, 25)
+
+
+def test_a_check_in_answered_i_left_counts_until_the_next_status(engine, seeded):
+    with transaction(engine) as session:
+        youth_id = seeded.own_youth[1]
+        status = session.exec(
+            select(PathStatus).where(
+                PathStatus.youth_id == youth_id, PathStatus.situation == "vocational"
+            )
+        ).one()
+        session.add(
+            CheckIn(
+                youth_id=youth_id,
+                path_status_id=status.id,
+                due_at=NOW - 150 * DAY,
+                status="answered",
+                answered_at=NOW - 150 * DAY,
+                still_there=False,
+            )
+        )
+    columns = {c.moment: c.counts for c in report_for(engine, seeded.own).statuses}
+    assert columns["weeks4"] == {"vocational": 7, "work": 1}  # before the check-in
+    assert columns["months6"] == {"vocational": 6, "work": 1, LEFT: 1}
+    assert columns["now"] == {"vocational": 6, "work": 1, LEFT: 1}
