@@ -26,6 +26,7 @@ from core.services.audit import do_audit
 from core.services.coaches import all_coaches
 from core.services.report import (
     SCORED,
+    AreaChange,
     Filters,
     Report,
     cached_report,
@@ -84,6 +85,16 @@ class Chosen:
         return urlencode(asked)
 
 
+def _in_order(areas: list[AreaChange]) -> list[AreaChange]:
+    """Areas in the order their self-assessment asks them (unknown ones last)."""
+    order = {
+        (dialogue_id, question.area): n
+        for dialogue_id, dialogue in known_dialogues().items()
+        for n, question in enumerate(dialogue.questions)
+    }
+    return sorted(areas, key=lambda a: order.get((a.dialogue_id, a.area), len(order)))
+
+
 def _report(
     request: Request, session: Session, viewer: Viewer, chosen: Chosen
 ) -> tuple[Report, datetime]:
@@ -114,6 +125,7 @@ def report_page(
         "report.html",
         viewer,
         report=report,
+        areas=_in_order(report.areas),
         as_of=as_of,
         chosen=chosen,
         query=chosen.query(),
@@ -140,7 +152,7 @@ def report_chart(
     chosen = Chosen(request, viewer, start, end, coach, group)
     areas = [
         a
-        for a in _report(request, session, viewer, chosen)[0].areas
+        for a in _in_order(_report(request, session, viewer, chosen)[0].areas)
         if a.dialogue_id == dialogue_id and not a.change.hidden
     ]
     if not areas:
