@@ -23,6 +23,8 @@ SENTENCES: dict[str, str] = {
     "youth.read_history": N_("%(coach)s looked at the self-assessments of %(youth)s"),
     "media.read": N_("%(coach)s opened a photo or recording from %(youth)s"),
     "audit.read": N_("%(coach)s read the audit trail"),
+    "report.export": N_("%(coach)s downloaded the impact report's figures"),
+    "system:report.export": N_("The impact report's figures were exported on the server"),
     "access.denied": N_("%(coach)s was refused a page that is not theirs to see"),
     # A coach and a young person
     "message.reply": N_("%(coach)s sent a message to %(youth)s"),

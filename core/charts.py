@@ -140,3 +140,44 @@ def history_png(
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+IMPROVED_COLOUR = "#1a7f37"
+WORSE_COLOUR = "#cf222e"
+
+
+def change_bars_png(
+    *,
+    labels: Sequence[str],
+    improved: Sequence[float],
+    worse: Sequence[float],
+    improved_label: str,
+    worse_label: str,
+) -> bytes:
+    """For the impact report: one diverging bar per area, the share who improved to the right
+    and the share who got worse to the left (percent), so the balance reads at a glance. No
+    title: the page's heading above it names the self-assessment."""
+    rows = max(len(labels), 1)
+    top, bar, bottom = 0.45, 0.4, 0.4  # inches: the legend, one bar, the scale
+    height = top + bar * rows + bottom
+    figure = Figure(figsize=(4.6, height), dpi=110)
+    FigureCanvasAgg(figure)
+    axes = figure.add_axes((0.4, bottom / height, 0.55, bar * rows / height))
+    positions = list(range(len(labels)))[::-1]
+    axes.barh(positions, [-100 * w for w in worse], color=WORSE_COLOUR, label=worse_label)
+    axes.barh(positions, [100 * i for i in improved], color=IMPROVED_COLOUR, label=improved_label)
+    axes.axvline(0, color="#57606a", linewidth=1)
+    axes.set_xlim(-100, 100)
+    axes.set_xticks([-100, -50, 0, 50, 100])
+    axes.set_xticklabels(["100 %", "50 %", "0", "50 %", "100 %"])
+    axes.set_yticks(positions)
+    axes.set_yticklabels(labels, fontsize=12)
+    axes.tick_params(axis="x", labelsize=10)
+    axes.grid(axis="x", color="#d0d7de")
+    axes.set_axisbelow(True)
+    for side in ("top", "right", "left"):
+        axes.spines[side].set_visible(False)
+    axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False, fontsize=12)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()

@@ -182,6 +182,9 @@ class Message(SQLModel, table=True):
     delivery_status: str = Field(sa_column=Column(String(16), nullable=False))
     coach_id: int | None = _fk("coach.id", ondelete="SET NULL", index=False)
     created_at: datetime = _now_column()
+    # A coach's message that answered a waiting young person: how long they had waited
+    # (seconds since `Youth.waiting_since`), for the impact report's response time.
+    waited_seconds: int | None = None
 
 
 class PanelSession(SQLModel, table=True):

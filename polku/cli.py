@@ -1,4 +1,5 @@
-"""The `polku` command: serve, migrate, coach add, invite. Each sub-command has --help."""
+"""The `polku` command: serve, migrate, coach add, invite, appointments, the impact report.
+Each sub-command has --help."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 import asyncio
 import getpass
 import sys
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import segno
@@ -17,8 +18,10 @@ from core.db import make_engine, transaction
 from core.models import Appointment, Coach, Role, Youth, utcnow
 from core.services.appointment_import import check_csv, parse_local_time
 from core.services.appointments import AppointmentError, do_book, do_cancel, do_move
+from core.services.audit import do_audit
 from core.services.coaches import CoachError, access_coach_by_login, do_add_coach
 from core.services.invites import deep_link, do_create_invite
+from core.services.report import Filters, build_report, report_csv, report_rows
 from core.settings import Settings, get_settings
 from polku.logs import configure_logging
 from polku.migrations import DatabaseNotReady, upgrade_to_head
@@ -207,6 +210,56 @@ def cmd_appointment_import(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _say(line: str) -> None:
+    """A progress line that overwrites itself (stderr, so the tables stay clean)."""
+    print(f"\r{line}\033[K", end="", file=sys.stderr, flush=True)
+
+
+def report_tables(rows: list[tuple[str, str, str, str]]) -> str:
+    """The report's rows as one small aligned table per section."""
+    lines: list[str] = []
+    item_width = max((len(r[1]) for r in rows), default=0)
+    measure_width = max((len(r[2]) for r in rows), default=0)
+    section = None
+    for this, item, measure, value in rows:
+        if this != section:
+            lines += ["", this]
+            section = this
+        lines.append(f"  {item:<{item_width}}  {measure:<{measure_width}}  {value}")
+    return "\n".join(lines[1:])
+
+
+def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    def midnight(day: date | None) -> datetime | None:
+        return None if day is None else datetime.combine(day, time(), tzinfo=settings.tz)
+
+    engine = make_engine(settings.database_url)
+    with transaction(engine) as session:
+        coach = _coach(session, args.coach)
+        filters = Filters(
+            start=midnight(args.start),
+            end=midnight(args.end + timedelta(days=1) if args.end else None),
+            coach_id=coach.id if coach else None,
+            group=args.group,
+        )
+        report = build_report(
+            session,
+            viewer=None,
+            filters=filters,
+            now=utcnow(),
+            progress=lambda step: _say(f"report: {step}…"),
+        )
+        _say("")
+        print(report_tables(report_rows(report)))
+        if args.csv:
+            Path(args.csv).write_text(report_csv(report), encoding="utf-8")
+            asked = {"from": args.start, "to": args.end, "coach": args.coach, "group": args.group}
+            shown = " ".join(f"{k}={v}" for k, v in asked.items() if v is not None)
+            do_audit(session, actor="system", action="report.export", detail=shown or None)
+            print(f"\nWrote {args.csv}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line; every command and option is documented in README."""
     parser = argparse.ArgumentParser(prog="polku", description="Polku guidance bot")
@@ -267,6 +320,16 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument("file", help="CSV with columns youth_id,kind,title,start,…")
     importing.add_argument("--coach", help="login of the coach who booked them")
     importing.set_defaults(func=cmd_appointment_import)
+
+    report = commands.add_parser(
+        "report", help="the impact report's tables; figures about fewer than 7 are hidden"
+    )
+    report.add_argument("--from", dest="start", type=date.fromisoformat, help="first day")
+    report.add_argument("--to", dest="end", type=date.fromisoformat, help="last day")
+    report.add_argument("--coach", help="only this coach's young people (login)")
+    report.add_argument("--group", help="only this group (a project, a school)")
+    report.add_argument("--csv", help="also write the figures to this CSV file")
+    report.set_defaults(func=cmd_report)
     return parser
 
 

@@ -149,6 +149,8 @@ def do_coach_reply(
     if not reachable:
         return message
     youth.talk_opened_at = youth.talk_opened_at or now
+    if youth.waiting_since is not None:  # the impact report's response time
+        message.waited_seconds = max(0, int((now - youth.waiting_since).total_seconds()))
     youth.waiting_since = None
     session.add(youth)
     session.execute(  # a person has answered: the bot stops standing in for them

@@ -61,11 +61,17 @@ PAGES: dict[str, list[str]] = {
     "/safety": ["/safety"],
     "/updates": ["/updates"],
     "/replies": ["/replies"],
+    "/report": ["/report"],
     "/two-step": ["/two-step"],
     "/login/code": ["/login/code"],
 }
-# Fragments that htmx swaps into a page above (checked there), a file and an image.
-NOT_PAGES = {"/inbox/rows", "/youth/{youth_id}/chat/messages", "/media/{message_id}"}
+# Fragments that htmx swaps into a page above (checked there), files and an image.
+NOT_PAGES = {
+    "/inbox/rows",
+    "/youth/{youth_id}/chat/messages",
+    "/media/{message_id}",
+    "/report.csv",
+}
 NOT_PAGE_ENDINGS = (".png",)
 
 MEASURE = """
