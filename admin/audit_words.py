@@ -34,6 +34,7 @@ SENTENCES: dict[str, str] = {
     "youth.take": N_("%(coach)s took %(youth)s from the shared queue"),
     "youth.assign": N_("%(coach)s changed the coach of %(youth)s"),
     "youth.under_18": N_("%(coach)s noted whether %(youth)s is under 18"),
+    "youth.group": N_("%(coach)s set the group of %(youth)s"),
     "path.record": N_("%(coach)s recorded the path status of %(youth)s"),
     "checkin.pause": N_("%(coach)s paused the check-ins of %(youth)s"),
     "checkin.resume": N_("%(coach)s resumed the check-ins of %(youth)s"),

@@ -22,7 +22,13 @@ from core.services.audit import do_audit
 from core.services.checkins import checkins_of
 from core.services.path import history, load_paths
 from core.services.portfolio import access_entry_by_id, do_confirm_entry, entries
-from core.services.youth import do_assign_youth, do_record_under_18, do_take_youth
+from core.services.youth import (
+    GROUP_LIMIT,
+    do_assign_youth,
+    do_record_under_18,
+    do_set_group,
+    do_take_youth,
+)
 
 router = APIRouter()
 KINDS = [kind.value for kind in AppointmentKind]
@@ -188,6 +194,19 @@ def record_under_18(
     youth = visible_youth(session, viewer, youth_id)
     value = {"yes": True, "no": False}.get(under_18)
     do_record_under_18(session, coach=viewer.coach, youth=youth, under_18=value)
+    return RedirectResponse(f"/youth/{youth_id}", status_code=303)
+
+
+@router.post("/youth/{youth_id}/group")
+def set_group(
+    youth_id: int,
+    session: SessionDep,
+    viewer: Checked,
+    group: Annotated[str, Form(max_length=GROUP_LIMIT * 2)] = "",
+) -> Response:
+    """Put the young person in a group (a project, a school) for the impact report."""
+    youth = visible_youth(session, viewer, youth_id)
+    do_set_group(session, coach=viewer.coach, youth=youth, group=group)
     return RedirectResponse(f"/youth/{youth_id}", status_code=303)
 
 

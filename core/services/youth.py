@@ -195,3 +195,14 @@ def do_record_under_18(
         youth_id=youth.id,
         detail={True: "yes", False: "no", None: "unknown"}[under_18],
     )
+
+
+GROUP_LIMIT = 100
+
+
+def do_set_group(session: Session, *, coach: Coach, youth: Youth, group: str) -> None:
+    """A coach puts the young person in a group of the organisation's (a project, a school),
+    by which the impact report can be filtered; an empty name takes them out of any."""
+    youth.group_name = " ".join(group.split())[:GROUP_LIMIT] or None
+    session.add(youth)
+    do_audit(session, actor="coach", action="youth.group", coach_id=coach.id, youth_id=youth.id)

@@ -308,3 +308,21 @@ async def test_posts_without_the_forms_token_change_nothing(panel) -> None:
     assert _state(panel) == before
     with transaction(panel.engine) as session:
         assert len(session.exec(select(AuditEvent)).all()) == events + 1  # the admin's sign-in
+
+
+async def test_a_coach_puts_a_young_person_in_a_group_for_the_report(panel) -> None:
+    anna, ben = panel.add_coach("anna"), panel.add_coach("ben")
+    aino = panel.add_youth(anna)
+    coach = await panel.signed_in("anna")
+    saved = await coach.post(f"/youth/{aino.id}/group", {"group": "  Ohjaamo   Itä "})
+    assert saved.status_code == 303
+    assert 'value="Ohjaamo Itä"' in (await coach.get(f"/youth/{aino.id}")).text
+    assert len(panel.audit("youth.group")) == 1
+    assert "Ohjaamo Itä" in (await coach.get("/report")).text  # offered as a filter
+    intruder = await panel.signed_in("ben")
+    refused = await intruder.post(f"/youth/{aino.id}/group", {"group": "x"})
+    assert refused.status_code == 404 and ben.id
+    forged = await coach.http.post(f"/youth/{aino.id}/group", data={"group": "y"})
+    assert forged.status_code == 403
+    await coach.post(f"/youth/{aino.id}/group", {"group": ""})
+    assert 'value=""' in (await coach.get(f"/youth/{aino.id}")).text
