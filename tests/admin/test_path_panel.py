@@ -85,6 +85,9 @@ async def test_pause_resume_stop_and_add_change_the_check_ins_and_are_audited(pa
     assert set(_checkins(panel)) == {CheckInStatus.SCHEDULED}
     added = await coach.post(f"/youth/{aino.id}/checkins/add", {"day": "2026-11-30"})
     assert added.status_code == 303 and len(_checkins(panel)) == 7
+    page = (await coach.get(f"/youth/{aino.id}")).text
+    confirm = page.split("<summary>Stop all</summary>")[1].split("</details>")[0]
+    assert ">Yes, stop every check-in</button>" in confirm  # asks first, not one tap
     await coach.post(f"/youth/{aino.id}/checkins/stop")
     assert set(_checkins(panel)) == {CheckInStatus.STOPPED}
     for action in ("pause", "resume", "add", "stop"):
